@@ -1,0 +1,101 @@
+/* The SQLite store: chat history, the call log and room membership.
+ *
+ * One connection, used only from the main thread. WAL mode so that readers
+ * (backups, the store's own reporting) never block the server. Every write is
+ * committed before the function returns: a chat message is on disk before
+ * anyone is told about it. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _VtStore VtStore;
+
+typedef struct {
+  gint64 id;    /* server id, increasing in delivery order */
+  gint64 ts_ms; /* server time, ms since the epoch */
+  char *store;
+  char *room;
+  char *sender;      /* the sender's `sub` */
+  char *sender_name;
+  char *sender_role; /* "customer" | "staff" */
+  char *client_id;
+  char *text;
+} VtChatMessage;
+
+typedef enum {
+  VT_CALL_LOBBY_ENTER,
+  VT_CALL_LOBBY_LEAVE,  /* left the lobby without being accepted */
+  VT_CALL_LOBBY_ACCEPT, /* wait_ms is the time spent waiting */
+  VT_CALL_ROOM_START,
+  VT_CALL_ROOM_END,
+  VT_CALL_ROOM_JOIN,
+  VT_CALL_ROOM_LEAVE,
+} VtCallEventKind;
+
+/* One row of the call log. Strings may be NULL where they do not apply;
+ * wait_ms is -1 where it does not apply. */
+typedef struct {
+  gint64 id; /* set by the store; ignored on insert */
+  gint64 ts_ms;
+  VtCallEventKind kind;
+  char *store;
+  char *room;
+  char *participant; /* sub */
+  char *name;
+  char *role;
+  char *topic;
+  char *reason;
+  gint64 wait_ms;
+} VtCallEvent;
+
+/* Opens (creating or migrating) the database at path. */
+VtStore *vt_store_open(const char *path, GError **error);
+void vt_store_free(VtStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtStore, vt_store_free)
+
+/* A cheap query that proves the database answers; for /healthz. */
+gboolean vt_store_ping(VtStore *store);
+
+/* Stores a chat message unless the same (room, sender, client_id) is already
+ * stored; either way returns (transfer full) the stored row, and sets
+ * *duplicate to TRUE when it was already there. */
+VtChatMessage *vt_store_chat_append(VtStore *store, const char *store_id, const char *room,
+                                    const char *sender, const char *sender_name,
+                                    const char *sender_role, const char *client_id,
+                                    const char *text, gint64 now_ms, gboolean *duplicate,
+                                    GError **error);
+
+/* Messages of room with id > after_id, oldest first, at most limit of the
+ * newest such (limit 0: no limit). (transfer full) array of VtChatMessage. */
+GPtrArray *vt_store_chat_history(VtStore *store, const char *room, gint64 after_id,
+                                 guint limit, GError **error);
+
+void vt_chat_message_free(VtChatMessage *msg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtChatMessage, vt_chat_message_free)
+
+gboolean vt_store_log(VtStore *store, const VtCallEvent *event, GError **error);
+
+/* Call log rows of one store with ts_ms >= since_ms, oldest first.
+ * (transfer full) array of VtCallEvent. */
+GPtrArray *vt_store_call_log(VtStore *store, const char *store_id, gint64 since_ms,
+                             GError **error);
+const char *vt_call_event_kind_to_string(VtCallEventKind kind);
+void vt_call_event_free(VtCallEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtCallEvent, vt_call_event_free)
+
+/* Rooms outlive the process: a participant of a room that has not ended can
+ * come back to it after a server restart. */
+gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *room,
+                            gint64 now_ms, GError **error);
+gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GError **error);
+gboolean vt_store_room_add_member(VtStore *store, const char *room, const char *sub,
+                                  GError **error);
+/* The open room (transfer full) that sub of store_id was last a member of,
+ * or NULL. */
+char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *sub);
+/* The store a room belongs to (transfer full), or NULL for an unknown room. */
+char *vt_store_room_owner(VtStore *store, const char *room);
+
+G_END_DECLS
