@@ -12,6 +12,19 @@ G_BEGIN_DECLS
 
 typedef struct _VtStore VtStore;
 
+/* Errors from the store. Codes other than FAILED let callers react without
+ * parsing messages; the message always carries SQLite's own words. */
+#define VT_STORE_ERROR (vt_store_error_quark())
+GQuark vt_store_error_quark(void);
+
+typedef enum {
+  VT_STORE_ERROR_FAILED,     /* SQLite reported an error */
+  VT_STORE_ERROR_CONSTRAINT, /* a row broke a constraint, e.g. a member of an unknown room */
+  VT_STORE_ERROR_SCHEMA,     /* the database was written by a newer Vitrine */
+  VT_STORE_ERROR_NOT_FOUND,  /* no such room */
+  VT_STORE_ERROR_EXISTS,     /* the room id is taken by another store or an ended room */
+} VtStoreError;
+
 typedef struct {
   gint64 id;    /* server id, increasing in delivery order */
   gint64 ts_ms; /* server time, ms since the epoch */

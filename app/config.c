@@ -1,0 +1,257 @@
+/* Configuration from one table of keys; see config.h. */
+#include "app/config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <errno.h>
+
+typedef enum { KEY_STRING, KEY_UINT, KEY_LIST } KeyType;
+
+typedef struct {
+  const char *group;
+  const char *name;
+  KeyType type;
+  gsize offset;
+  const char *fallback; /* as a string, parsed like any other value; NULL: unset */
+  guint max;            /* KEY_UINT only */
+  const char *about;
+} Key;
+
+#define F(field) offsetof(VtConfig, field)
+
+static const Key keys[] = {
+    {"server", "data-dir", KEY_STRING, F(data_dir), "./data", 0,
+     "Folder for the database, clips, the token secret and the generated certificate."},
+    {"server", "listen", KEY_STRING, F(listen), NULL, 0,
+     "Address to listen on (IPv4 or IPv6); unset means every interface."},
+    {"server", "port", KEY_UINT, F(port), "8443", 65535, "HTTPS and WSS port."},
+    {"server", "tls-cert", KEY_STRING, F(tls_cert), NULL, 0,
+     "PEM certificate chain; unset means a self-signed certificate made in data-dir."},
+    {"server", "tls-key", KEY_STRING, F(tls_key), NULL, 0, "PEM private key for tls-cert."},
+    {"server", "web-dir", KEY_STRING, F(web_dir), NULL, 0,
+     "Folder of the web app; unset means the web/ folder of the source tree."},
+    {"server", "allowed-origins", KEY_LIST, F(allowed_origins), NULL, 0,
+     "Comma-separated Origins allowed to open a WebSocket, besides the server's own."},
+    {"server", "public-url", KEY_STRING, F(public_url), NULL, 0,
+     "Base URL that users reach the server at, for printed links; unset means "
+     "https://localhost:PORT."},
+    {"limits", "max-sockets-per-ip", KEY_UINT, F(max_sockets_per_ip), "256", 1000000,
+     "Open connections allowed from one IP address."},
+    {"limits", "max-messages-per-second", KEY_UINT, F(max_messages_per_second), "50", 100000,
+     "Messages one socket may send per second before it is rate limited."},
+    {"limits", "auth-timeout", KEY_UINT, F(auth_timeout_s), "5", 3600,
+     "Seconds a new socket has to send its join message."},
+    {"limits", "reconnect-grace", KEY_UINT, F(reconnect_grace_s), "30", 3600,
+     "Seconds a disconnected participant keeps their place in a room."},
+    {"limits", "chat-history", KEY_UINT, F(chat_history), "500", 100000,
+     "Most chat messages replayed to a participant who joins a room."},
+    {"tokens", "token-secret", KEY_STRING, F(token_secret), NULL, 0,
+     "HS256 key for join tokens; unset means the key in data-dir/token-secret, "
+     "made on first start."},
+    {"log", "log-level", KEY_STRING, F(log_level), "info", 0,
+     "One of error, warning, info, debug."},
+};
+
+static gpointer field_of(VtConfig *config, const Key *key)
+{
+  return (char *)config + key->offset;
+}
+
+static const Key *find_key(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (g_str_equal(keys[i].name, name))
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean parse_uint(const Key *key, const char *value, guint *out, GError **error)
+{
+  guint64 v;
+  if (!g_ascii_string_to_unsigned(value, 10, 0, key->max, &v, NULL)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "%s: '%s' is not a whole number from 0 to %u", key->name, value, key->max);
+    return FALSE;
+  }
+  *out = (guint)v;
+  return TRUE;
+}
+
+static char **parse_list(const char *value)
+{
+  g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+  GPtrArray *out = g_ptr_array_new();
+  for (char **p = parts; *p; p++) {
+    char *item = g_strstrip(*p);
+    if (*item)
+      g_ptr_array_add(out, g_strdup(item));
+  }
+  g_ptr_array_add(out, NULL);
+  return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static gboolean apply(VtConfig *config, const Key *key, const char *value, GError **error)
+{
+  gpointer field = field_of(config, key);
+  switch (key->type) {
+  case KEY_STRING:
+    g_free(*(char **)field);
+    *(char **)field = *value ? g_strdup(value) : NULL;
+    return TRUE;
+  case KEY_UINT:
+    return parse_uint(key, value, field, error);
+  case KEY_LIST:
+    g_strfreev(*(char ***)field);
+    *(char ***)field = parse_list(value);
+    return TRUE;
+  }
+  g_assert_not_reached();
+}
+
+gboolean vt_config_set(VtConfig *config, const char *name, const char *value, GError **error)
+{
+  const Key *key = find_key(name);
+  if (!key) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
+                "unknown configuration key '%s'", name);
+    return FALSE;
+  }
+  return apply(config, key, value, error);
+}
+
+VtConfig *vt_config_new(void)
+{
+  VtConfig *config = g_new0(VtConfig, 1);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].fallback && !apply(config, &keys[i], keys[i].fallback, NULL))
+      g_assert_not_reached();
+  return config;
+}
+
+void vt_config_free(VtConfig *config)
+{
+  if (!config)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    gpointer field = field_of(config, &keys[i]);
+    if (keys[i].type == KEY_STRING)
+      g_free(*(char **)field);
+    else if (keys[i].type == KEY_LIST)
+      g_strfreev(*(char ***)field);
+  }
+  g_free(config);
+}
+
+static gboolean load_file(VtConfig *config, const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new();
+  if (!g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, error)) {
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+  g_auto(GStrv) groups = g_key_file_get_groups(file, NULL);
+  for (char **g = groups; *g; g++) {
+    g_auto(GStrv) names = g_key_file_get_keys(file, *g, NULL, NULL);
+    for (char **n = names; n && *n; n++) {
+      const Key *key = find_key(*n);
+      if (!key || !g_str_equal(key->group, *g)) {
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                    "%s: unknown key '%s' in group [%s]", path, *n, *g);
+        return FALSE;
+      }
+      g_autofree char *value = g_key_file_get_string(file, *g, *n, error);
+      if (!value || !apply(config, key, value, error)) {
+        g_prefix_error(error, "%s: ", path);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+static char *env_name(const Key *key)
+{
+  char *name = g_strconcat("VITRINE_", key->name, NULL);
+  for (char *c = name; *c; c++)
+    *c = *c == '-' ? '_' : g_ascii_toupper(*c);
+  return name;
+}
+
+static gboolean load_env(VtConfig *config, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    g_autofree char *name = env_name(&keys[i]);
+    const char *value = g_getenv(name);
+    if (value && !apply(config, &keys[i], value, error)) {
+      g_prefix_error(error, "%s: ", name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static const char *config_path(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    if (g_str_equal(argv[i], "--config") && i + 1 < argc)
+      return argv[i + 1];
+    if (g_str_has_prefix(argv[i], "--config="))
+      return argv[i] + strlen("--config=");
+  }
+  const char *env = g_getenv("VITRINE_CONFIG");
+  if (env)
+    return env;
+  return g_file_test("vitrine.conf", G_FILE_TEST_EXISTS) ? "vitrine.conf" : NULL;
+}
+
+gboolean vt_config_load(VtConfig *config, int *argc, char ***argv, const char *summary,
+                        const GOptionEntry *extra, GError **error)
+{
+  const char *path = config_path(*argc, *argv);
+  if (path && !load_file(config, path, error))
+    return FALSE;
+  if (!load_env(config, error))
+    return FALSE;
+
+  /* Every key is also a flag; values are collected as strings and applied
+   * with the same parser as the file and the environment. */
+  char *values[G_N_ELEMENTS(keys)] = {0};
+  char *ignored_path = NULL;
+  GOptionEntry entries[G_N_ELEMENTS(keys) + 2];
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    entries[i] = (GOptionEntry){keys[i].name, 0, 0, G_OPTION_ARG_STRING, &values[i],
+                                keys[i].about, "VALUE"};
+  entries[G_N_ELEMENTS(keys)] = (GOptionEntry){
+      "config", 0, 0, G_OPTION_ARG_FILENAME, &ignored_path, "Configuration file", "PATH"};
+  entries[G_N_ELEMENTS(keys) + 1] = (GOptionEntry){NULL};
+
+  g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+  g_option_context_set_summary(ctx, summary);
+  if (extra)
+    g_option_context_add_main_entries(ctx, extra, NULL);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  gboolean ok = g_option_context_parse(ctx, argc, argv, error);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    if (ok && values[i])
+      ok = apply(config, &keys[i], values[i], error);
+    g_free(values[i]);
+  }
+  g_free(ignored_path);
+  return ok;
+}
+
+void vt_config_print_reference(GString *out)
+{
+  const char *group = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const Key *key = &keys[i];
+    if (!group || !g_str_equal(group, key->group)) {
+      group = key->group;
+      g_string_append_printf(out, "\n### [%s]\n\n| key | default | meaning |\n| --- | --- | --- |\n",
+                             group);
+    }
+    g_autofree char *env = env_name(key);
+    g_string_append_printf(out, "| `%s` (`--%s`, `%s`) | %s | %s |\n", key->name, key->name,
+                           env, key->fallback ? key->fallback : "unset", key->about);
+  }
+}

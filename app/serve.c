@@ -1,0 +1,137 @@
+/* `vitrine serve`: prepares the data folder (certificate, token secret,
+ * database), starts the server on the main loop, and shuts down cleanly on
+ * SIGINT or SIGTERM: peers are told, the database is closed, exit status 0. */
+#include "app/serve.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+
+#include "app/config.h"
+#include "app/credentials.h"
+#include "app/store.h"
+#include "app/token-cmd.h"
+#include "signaling/server.h"
+
+typedef struct {
+  GMainLoop *loop;
+  VtServer *server;
+  gboolean stopping;
+} Serve;
+
+static gboolean quit_loop(gpointer data)
+{
+  g_main_loop_quit(data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean on_signal(gpointer data)
+{
+  Serve *serve = data;
+  if (serve->stopping)
+    return G_SOURCE_CONTINUE;
+  serve->stopping = TRUE;
+  g_message("shutting down");
+  vt_server_shutdown(serve->server);
+  /* Let the close frames go out before the sockets are torn down. */
+  g_timeout_add(300, quit_loop, serve->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static GLogLevelFlags level_of(const char *name)
+{
+  if (g_str_equal(name, "error"))
+    return G_LOG_LEVEL_CRITICAL;
+  if (g_str_equal(name, "warning"))
+    return G_LOG_LEVEL_WARNING;
+  if (g_str_equal(name, "debug"))
+    return G_LOG_LEVEL_DEBUG;
+  return G_LOG_LEVEL_INFO;
+}
+
+static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
+
+static void log_line(const char *domain, GLogLevelFlags level, const char *message,
+                     gpointer data)
+{
+  if ((level & G_LOG_LEVEL_MASK) > max_level)
+    return;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *ts = g_date_time_format(now, "%H:%M:%S");
+  fprintf(stderr, "%s vitrine: %s\n", ts, message);
+}
+
+static gboolean prepare_tls(VtConfig *config, char **cert, char **key, GError **error)
+{
+  if (config->tls_cert || config->tls_key) {
+    if (!config->tls_cert || !config->tls_key) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "tls-cert and tls-key go together");
+      return FALSE;
+    }
+    *cert = g_strdup(config->tls_cert);
+    *key = g_strdup(config->tls_key);
+    return TRUE;
+  }
+  return vt_credentials_ensure_tls(config->data_dir, cert, key, error);
+}
+
+static int run(VtConfig *config, GError **error)
+{
+  g_autofree char *cert = NULL, *key = NULL;
+  if (!vt_credentials_ensure_dir(config->data_dir, error) ||
+      !prepare_tls(config, &cert, &key, error))
+    return 1;
+  g_autofree char *token_key = vt_token_key_load(config, error);
+  if (!token_key)
+    return 1;
+  g_autofree char *db_path = g_build_filename(config->data_dir, "vitrine.db", NULL);
+  g_autoptr(VtStore) store = vt_store_open(db_path, error);
+  if (!store)
+    return 1;
+
+  Serve serve = {.loop = g_main_loop_new(NULL, FALSE)};
+  serve.server = vt_server_new(config, store, cert, key, token_key, serve.loop, error);
+  if (!serve.server) {
+    g_main_loop_unref(serve.loop);
+    return 1;
+  }
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, &serve);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &serve);
+  guint port = vt_server_port(serve.server);
+  g_autofree char *base = config->public_url
+                              ? g_strdup(config->public_url)
+                              : g_strdup_printf("https://localhost:%u", port);
+  g_message("listening on port %u; web app at %s/ ; data in %s", port, base, config->data_dir);
+  g_main_loop_run(serve.loop);
+
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  vt_server_free(serve.server);
+  g_main_loop_unref(serve.loop);
+  g_message("stopped");
+  return 0;
+}
+
+int vt_serve_main(int argc, char **argv)
+{
+  g_autoptr(VtConfig) config = vt_config_new();
+  g_autoptr(GError) error = NULL;
+  if (!vt_config_load(config, &argc, &argv,
+                      "Runs Vitrine: HTTPS and WSS on one port, data under data-dir.\n"
+                      "Every option is also a vitrine.conf key and a VITRINE_* variable "
+                      "(docs/configuration.md).",
+                      NULL, &error)) {
+    fprintf(stderr, "vitrine serve: %s\n", error->message);
+    return 2;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "vitrine serve: unexpected argument '%s'\n", argv[1]);
+    return 2;
+  }
+  max_level = level_of(config->log_level);
+  g_log_set_default_handler(log_line, NULL);
+  int status = run(config, &error);
+  if (status)
+    fprintf(stderr, "vitrine serve: %s\n", error->message);
+  return status;
+}

@@ -1,0 +1,131 @@
+/* The hub's state, shared by hub.c (peers, join, dispatch), lobby.c, room.c
+ * and messages.c. Nothing outside signaling/hub*.c, lobby.c, room.c and
+ * messages.c includes this. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "signaling/hub.h"
+#include "signaling/protocol.h"
+#include "signaling/token.h"
+
+typedef struct _VtShop VtShop;
+typedef struct _VtRoom VtRoom;
+typedef struct _VtParticipant VtParticipant;
+
+typedef enum {
+  PEER_NEW,     /* waiting for join */
+  PEER_LOBBY,   /* customer waiting in the shop's lobby */
+  PEER_CONSOLE, /* staff, not in a room; sees the lobby */
+  PEER_ROOM,    /* in a room (staff also keep seeing the lobby) */
+  PEER_ENDED,   /* the call ended or the peer was removed; may only leave */
+  PEER_GONE,    /* the hub closed it; waiting for the socket to go */
+} PeerState;
+
+struct _VtPeer {
+  const VtTransport *transport;
+  gpointer data;
+  PeerState state;
+  gint64 opened_ms;
+  VtToken *token; /* after join */
+  char *id;       /* public participant id, derived from store and sub */
+  VtShop *shop;
+
+  /* Lobby (customers in PEER_LOBBY). */
+  char *topic;
+  gint64 lobby_since_ms;
+  GList *lobby_link; /* in shop->lobby */
+
+  VtParticipant *participant; /* PEER_ROOM */
+
+  /* Token bucket for the rate limit, in messages * 1000. */
+  gint64 bucket;
+  gint64 bucket_ms;
+};
+
+/* A store, as the hub sees it; called a shop here to keep it apart from the
+ * SQLite VtStore. Made on first use, never freed before the hub. */
+struct _VtShop {
+  char *id;
+  GQueue lobby;      /* of VtPeer*, oldest first */
+  GPtrArray *staff;  /* every joined staff peer (not owned) */
+  GHashTable *rooms; /* id -> VtRoom* (owned by hub->rooms) */
+};
+
+/* A participant's place in a room; outlives their socket for the reconnect
+ * grace period. */
+struct _VtParticipant {
+  VtRoom *room;
+  char *id; /* public id */
+  char *sub;
+  char *name;
+  VtRole role;
+  VtPeer *peer;   /* NULL while away */
+  gint64 away_ms; /* when the socket went */
+};
+
+struct _VtRoom {
+  char *id;
+  VtShop *shop;
+  GPtrArray *participants; /* of VtParticipant*, owned, in joining order */
+  GHashTable *removed;     /* participant ids removed by staff */
+  gint64 empty_since_ms;   /* 0 while someone is present or away */
+};
+
+struct _VtHub {
+  VtHubConfig config;
+  VtStore *store;
+  VtMetrics *metrics;
+  GHashTable *shops; /* id -> VtShop*, owned */
+  GHashTable *rooms; /* id -> VtRoom*, owned */
+  GHashTable *peers; /* VtPeer* set, owned */
+  guint joined;      /* peers past join */
+};
+
+/* hub.c */
+void vt_hub_send(VtHub *hub, VtPeer *peer, GBytes *message);
+void vt_hub_send_error(VtHub *hub, VtPeer *peer, const char *ref, const char *code,
+                       const char *field, const char *message);
+void vt_hub_close_peer(VtHub *hub, VtPeer *peer, guint16 code, const char *reason);
+void vt_hub_log(VtHub *hub, VtCallEventKind kind, VtShop *shop, const char *room,
+                VtPeer *peer, gint64 wait_ms, const char *reason, gint64 now_ms);
+gint64 vt_hub_now_real_ms(void);
+
+/* lobby.c */
+void vt_lobby_enter(VtHub *hub, VtPeer *peer, gint64 now_ms);
+/* Takes the peer out of its lobby; reason is logged ("left", "accepted", ...). */
+void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms);
+void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
+VtPeer *vt_lobby_find(VtShop *shop, const char *participant_id);
+void vt_lobby_broadcast(VtHub *hub, VtShop *shop);
+void vt_lobby_send_snapshot(VtHub *hub, VtShop *shop, VtPeer *staff);
+
+/* room.c */
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms);
+void vt_room_free(VtRoom *room);
+VtParticipant *vt_room_find(VtRoom *room, const char *participant_id);
+/* Puts the peer in the room (new participant or taking back its place). */
+gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id,
+                       const char *ref, gint64 now_ms);
+/* The peer leaves for good (reason: "left", "removed", "timeout"). */
+void vt_room_leave(VtHub *hub, VtParticipant *participant, const char *reason, gint64 now_ms);
+/* The peer's socket went; its place is kept for the grace period. */
+void vt_room_away(VtHub *hub, VtParticipant *participant, gint64 now_ms);
+void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms);
+void vt_room_chat(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms);
+void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
+void vt_room_tick(VtHub *hub, VtRoom *room, gint64 now_ms);
+
+/* messages.c: server-to-client messages, as GBytes ready to send. */
+GBytes *vt_msg_finish(JsonBuilder *b);
+JsonBuilder *vt_msg_begin(const char *type, const char *ref);
+GBytes *vt_msg_hello(void);
+GBytes *vt_msg_error(const char *ref, const char *code, const char *field, const char *message);
+GBytes *vt_msg_joined(VtPeer *peer, const char *ref);
+GBytes *vt_msg_lobby(VtShop *shop, gint64 now_ms);
+GBytes *vt_msg_lobby_position(guint position, guint waiting);
+GBytes *vt_msg_room(VtRoom *room);
+GBytes *vt_msg_participant(const char *type, VtParticipant *p, const char *reason);
+GBytes *vt_msg_chat(const VtChatMessage *m);
+GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages);
+GBytes *vt_msg_simple(const char *type, const char *ref, const char *key, const char *value);

@@ -1,0 +1,70 @@
+/* The hub: everything the signaling server knows about who is connected, who
+ * waits in which store's lobby, and who is in which room.
+ *
+ * The hub is transport-free: the WebSocket server hands it each peer's text
+ * messages and tells it when a socket goes away; the hub answers through the
+ * peer's VtTransport. Time comes in as arguments, so tests drive it without
+ * sockets or timers. Main thread only. */
+#pragma once
+
+#include <glib.h>
+
+#include "app/store.h"
+#include "signaling/metrics.h"
+
+G_BEGIN_DECLS
+
+typedef struct _VtHub VtHub;
+typedef struct _VtPeer VtPeer;
+
+/* How the hub talks back to one socket. */
+typedef struct {
+  /* Queue one complete text message (a JSON object) for the socket. */
+  void (*send)(gpointer transport, GBytes *message);
+  /* Send what is queued, then close with a WebSocket close code and reason.
+   * The hub will not use the transport again except for peer_closed. */
+  void (*close)(gpointer transport, guint16 code, const char *reason);
+} VtTransport;
+
+typedef struct {
+  const guint8 *token_key; /* HS256 key; must outlive the hub */
+  gsize token_key_len;
+  guint max_messages_per_second;
+  guint auth_timeout_ms;
+  guint reconnect_grace_ms;
+  guint chat_history;
+} VtHubConfig;
+
+/* WebSocket close codes the hub uses besides the standard ones. */
+#define VT_CLOSE_AUTH_FAILED 4001
+#define VT_CLOSE_REPLACED 4002
+#define VT_CLOSE_SHUTDOWN 1001
+
+VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms);
+void vt_hub_free(VtHub *hub);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtHub, vt_hub_free)
+
+/* A socket opened: greets it with the protocol version. The peer lives until
+ * vt_hub_peer_closed. */
+VtPeer *vt_hub_peer_open(VtHub *hub, const VtTransport *transport, gpointer data,
+                         gint64 now_ms);
+/* One complete text message from the socket. */
+void vt_hub_peer_receive(VtHub *hub, VtPeer *peer, const char *text, gsize len, gint64 now_ms);
+/* The socket is gone (closed by either side); frees the peer. */
+void vt_hub_peer_closed(VtHub *hub, VtPeer *peer, gint64 now_ms);
+
+/* Reports a protocol error to the peer without closing it (used by the
+ * server for errors it finds itself, such as invalid UTF-8 in a frame). */
+void vt_hub_peer_error(VtHub *hub, VtPeer *peer, const char *code, const char *message);
+
+/* Timers: auth timeouts, reconnect grace, empty rooms. Call often (the server
+ * calls it every 250 ms). */
+void vt_hub_tick(VtHub *hub, gint64 now_ms);
+
+/* Tells every peer the server is going away and closes their sockets. */
+void vt_hub_shutdown(VtHub *hub);
+
+/* Appends the hub's gauges in Prometheus text format. */
+void vt_hub_render_metrics(VtHub *hub, GString *out);
+
+G_END_DECLS

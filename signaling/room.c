@@ -1,0 +1,267 @@
+/* Rooms: who is in a call, their presence, chat, and how a call ends.
+ *
+ * A participant's place outlives their socket for the reconnect grace
+ * period, so a phone that drops off Wi-Fi comes back to the same call without
+ * leaving a ghost behind. A room ends when staff end it or when its last
+ * participant leaves. */
+#include "signaling/hub-priv.h"
+
+/* Chat history goes out in batches small enough for any client's frame limit. */
+#define HISTORY_BATCH 100
+
+static void participant_free(VtParticipant *p)
+{
+  g_free(p->id);
+  g_free(p->sub);
+  g_free(p->name);
+  g_free(p);
+}
+
+void vt_room_free(VtRoom *room)
+{
+  g_ptr_array_unref(room->participants);
+  g_hash_table_unref(room->removed);
+  g_free(room->id);
+  g_free(room);
+}
+
+VtParticipant *vt_room_find(VtRoom *room, const char *participant_id)
+{
+  for (guint i = 0; i < room->participants->len; i++) {
+    VtParticipant *p = g_ptr_array_index(room->participants, i);
+    if (g_str_equal(p->id, participant_id))
+      return p;
+  }
+  return NULL;
+}
+
+static void broadcast(VtHub *hub, VtRoom *room, GBytes *msg, VtParticipant *except)
+{
+  for (guint i = 0; i < room->participants->len; i++) {
+    VtParticipant *p = g_ptr_array_index(room->participants, i);
+    if (p != except && p->peer)
+      vt_hub_send(hub, p->peer, msg);
+  }
+}
+
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms)
+{
+  VtRoom *room = g_hash_table_lookup(hub->rooms, id);
+  if (room)
+    return room;
+  room = g_new0(VtRoom, 1);
+  room->id = g_strdup(id);
+  room->shop = shop;
+  room->participants = g_ptr_array_new_with_free_func((GDestroyNotify)participant_free);
+  room->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_insert(hub->rooms, room->id, room);
+  g_hash_table_insert(shop->rooms, room->id, room);
+
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_room_open(hub->store, shop->id, id, now_ms, &error))
+    g_warning("room %s: %s", id, error->message);
+  vt_hub_log(hub, VT_CALL_ROOM_START, shop, id, NULL, -1, NULL, now_ms);
+  return room;
+}
+
+static void send_history(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id)
+{
+  /* A reconnecting client gets everything after what it saw; a newcomer the
+   * latest messages. */
+  guint limit = last_chat_id >= 0 ? 0 : hub->config.chat_history;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all =
+      vt_store_chat_history(hub->store, room->id, MAX(last_chat_id, 0), limit, &error);
+  if (!all) {
+    vt_hub_send_error(hub, peer, NULL, "internal", NULL, "chat history is unavailable");
+    g_warning("chat history of %s: %s", room->id, error->message);
+    return;
+  }
+  guint sent = 0;
+  do {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new();
+    for (guint i = sent; i < all->len && batch->len < HISTORY_BATCH; i++)
+      g_ptr_array_add(batch, g_ptr_array_index(all, i));
+    sent += batch->len;
+    g_autoptr(GBytes) msg = vt_msg_chat_history(room, batch);
+    vt_hub_send(hub, peer, msg);
+  } while (sent < all->len);
+}
+
+static VtParticipant *add_participant(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 now_ms)
+{
+  VtParticipant *p = g_new0(VtParticipant, 1);
+  p->room = room;
+  p->id = g_strdup(peer->id);
+  p->sub = g_strdup(peer->token->sub);
+  p->name = g_strdup(peer->token->name);
+  p->role = peer->token->role;
+  g_ptr_array_add(room->participants, p);
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_room_add_member(hub->store, room->id, p->id, &error))
+    g_warning("room %s: %s", room->id, error->message);
+  vt_hub_log(hub, VT_CALL_ROOM_JOIN, room->shop, room->id, peer, -1, NULL, now_ms);
+  return p;
+}
+
+/* The participant's place gets a new socket; an old socket still open (the
+ * same person on a new network) is closed so that nobody is in twice. */
+static void take_place(VtHub *hub, VtParticipant *p, VtPeer *peer)
+{
+  VtPeer *old = p->peer;
+  if (old && old != peer) {
+    old->participant = NULL;
+    old->state = PEER_ENDED;
+    vt_hub_close_peer(hub, old, VT_CLOSE_REPLACED, "replaced");
+  }
+  p->peer = peer;
+  p->away_ms = 0;
+  g_free(p->name);
+  p->name = g_strdup(peer->token->name);
+}
+
+gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id,
+                       const char *ref, gint64 now_ms)
+{
+  if (g_hash_table_contains(room->removed, peer->id)) {
+    peer->state = PEER_ENDED;
+    vt_hub_send_error(hub, peer, ref, "removed", NULL, "staff removed you from this room");
+    return FALSE;
+  }
+  VtParticipant *p = vt_room_find(room, peer->id);
+  gboolean returning = p != NULL;
+  if (p)
+    take_place(hub, p, peer);
+  else
+    p = add_participant(hub, room, peer, now_ms);
+  p->peer = peer;
+  peer->participant = p;
+  peer->state = PEER_ROOM;
+  room->empty_since_ms = 0;
+
+  g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
+  vt_hub_send(hub, peer, joined);
+  g_autoptr(GBytes) snapshot = vt_msg_room(room);
+  vt_hub_send(hub, peer, snapshot);
+  send_history(hub, room, peer, last_chat_id);
+  g_autoptr(GBytes) event =
+      vt_msg_participant(returning ? "participant_back" : "participant_joined", p, NULL);
+  broadcast(hub, room, event, p);
+  return TRUE;
+}
+
+void vt_room_leave(VtHub *hub, VtParticipant *p, const char *reason, gint64 now_ms)
+{
+  VtRoom *room = p->room;
+  if (p->peer)
+    p->peer->participant = NULL;
+  /* Logged from the place, not the socket: the socket may be long gone. */
+  VtCallEvent log = {.ts_ms = now_ms, .kind = VT_CALL_ROOM_LEAVE, .store = room->shop->id,
+                     .room = room->id, .participant = p->id, .name = p->name,
+                     .role = (char *)vt_role_to_string(p->role), .reason = (char *)reason,
+                     .wait_ms = -1};
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_log(hub->store, &log, &error))
+    g_warning("call log: %s", error->message);
+  g_autoptr(GBytes) event = vt_msg_participant("participant_left", p, reason);
+  g_ptr_array_remove(room->participants, p); /* frees p */
+  broadcast(hub, room, event, NULL);
+  if (room->participants->len == 0)
+    vt_room_end(hub, room, "empty", now_ms);
+}
+
+void vt_room_away(VtHub *hub, VtParticipant *p, gint64 now_ms)
+{
+  p->peer = NULL;
+  p->away_ms = now_ms;
+  g_autoptr(GBytes) event = vt_msg_participant("participant_away", p, NULL);
+  broadcast(hub, p->room, event, NULL);
+}
+
+void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms)
+{
+  g_autoptr(GBytes) ended = vt_msg_simple("call_ended", NULL, "reason", reason);
+  for (guint i = 0; i < room->participants->len; i++) {
+    VtParticipant *p = g_ptr_array_index(room->participants, i);
+    if (!p->peer)
+      continue;
+    vt_hub_send(hub, p->peer, ended);
+    p->peer->participant = NULL;
+    p->peer->state = p->role == VT_ROLE_STAFF ? PEER_CONSOLE : PEER_ENDED;
+  }
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_room_close(hub->store, room->id, now_ms, &error))
+    g_warning("room %s: %s", room->id, error->message);
+  vt_hub_log(hub, VT_CALL_ROOM_END, room->shop, room->id, NULL, -1, reason, now_ms);
+  g_hash_table_remove(room->shop->rooms, room->id);
+  g_hash_table_remove(hub->rooms, room->id); /* frees room */
+}
+
+void vt_room_chat(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms)
+{
+  if (peer->state != PEER_ROOM) {
+    vt_hub_send_error(hub, peer, msg->ref, "not_in_room", NULL, "chat needs a room");
+    return;
+  }
+  VtRoom *room = peer->participant->room;
+  gboolean duplicate = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtChatMessage) stored = vt_store_chat_append(
+      hub->store, room->shop->id, room->id, peer->id, peer->token->name,
+      vt_role_to_string(peer->token->role), msg->client_id, msg->text, now_ms, &duplicate,
+      &error);
+  if (!stored) {
+    g_warning("chat in %s: %s", room->id, error->message);
+    vt_hub_send_error(hub, peer, msg->ref, "internal", NULL,
+                      "the message could not be stored; send it again");
+    return;
+  }
+  g_autoptr(GBytes) out = vt_msg_chat(stored);
+  /* A resend of a stored message is only confirmed to its sender. */
+  if (duplicate) {
+    vt_hub_send(hub, peer, out);
+    return;
+  }
+  hub->metrics->chat_messages++;
+  broadcast(hub, room, out, NULL);
+}
+
+void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms)
+{
+  if (staff->state != PEER_ROOM) {
+    vt_hub_send_error(hub, staff, msg->ref, "not_in_room", NULL, "remove needs a room");
+    return;
+  }
+  VtRoom *room = staff->participant->room;
+  VtParticipant *target = vt_room_find(room, msg->participant);
+  if (!target || target == staff->participant) {
+    vt_hub_send_error(hub, staff, msg->ref, target ? "invalid_field" : "not_found",
+                      "participant",
+                      target ? "use leave to leave a room" : "no such participant here");
+    return;
+  }
+  g_hash_table_add(room->removed, g_strdup(target->id));
+  VtPeer *peer = target->peer;
+  if (peer) {
+    g_autoptr(GBytes) removed = vt_msg_simple("removed", NULL, "room", room->id);
+    vt_hub_send(hub, peer, removed);
+    peer->state = target->role == VT_ROLE_STAFF ? PEER_CONSOLE : PEER_ENDED;
+  }
+  vt_room_leave(hub, target, "removed", now_ms);
+}
+
+void vt_room_tick(VtHub *hub, VtRoom *room, gint64 now_ms)
+{
+  /* Leaving may end and free the room, so stop once it is gone. */
+  for (guint i = room->participants->len; i > 0; i--) {
+    if (i > room->participants->len)
+      continue;
+    VtParticipant *p = g_ptr_array_index(room->participants, i - 1);
+    if (p->peer || now_ms - p->away_ms < hub->config.reconnect_grace_ms)
+      continue;
+    gboolean last = room->participants->len == 1;
+    vt_room_leave(hub, p, "timeout", now_ms);
+    if (last)
+      return;
+  }
+}

@@ -1,0 +1,461 @@
+/* libwebsockets adapter: TLS listener, static files, /healthz, /metrics and
+ * the /ws socket. Assembles WebSocket messages, enforces the transport-level
+ * limits (size, Origin, sockets per IP) and queues outgoing messages; every
+ * protocol decision is the hub's. */
+#include "signaling/server.h"
+
+#include <gio/gio.h>
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "app/build-config.h"
+#include "signaling/hub.h"
+#include "signaling/metrics.h"
+#include "signaling/protocol.h"
+
+/* Outgoing messages queued for one socket beyond which it is considered
+ * stuck and closed; a client that reconnects replays chat from its last id. */
+#define MAX_QUEUED 4096
+#define TICK_MS 250
+
+struct _VtServer {
+  const VtConfig *config;
+  VtStore *store;
+  VtMetrics metrics;
+  VtHub *hub;
+  struct lws_context *lws;
+  struct lws_vhost *vhost;
+  struct lws_http_mount mounts[3];
+  struct lws_protocols protocols[2];
+  lws_retry_bo_t retry;
+  GHashTable *per_ip; /* ip string -> open WebSocket count */
+  guint tick_id;
+  gint64 started_us;
+  guint8 *scratch; /* LWS_PRE + VT_PROTOCOL_MAX_MESSAGE bytes for writes */
+  gsize scratch_len;
+};
+
+/* Per-connection state; lws allocates it zeroed for every wsi. */
+typedef struct {
+  VtServer *server;
+  struct lws *wsi;
+  VtPeer *peer;      /* WebSocket connections only */
+  char ip[64];
+  GByteArray *rx;    /* the message being assembled */
+  GQueue out;        /* of GBytes* */
+  guint16 close_code;
+  char close_reason[64];
+  GString *http_body; /* HTTP responses */
+  const char *http_type;
+} Conn;
+
+/* The hub works in wall-clock time: tokens, chat and the call log carry it. */
+static gint64 now_ms(void)
+{
+  return g_get_real_time() / 1000;
+}
+
+/* -- Transport for the hub ------------------------------------------------ */
+
+static void conn_send(gpointer data, GBytes *message)
+{
+  Conn *c = data;
+  if (c->close_code)
+    return;
+  if (c->out.length >= MAX_QUEUED) {
+    c->close_code = 1008;
+    g_strlcpy(c->close_reason, "slow_consumer", sizeof c->close_reason);
+  } else {
+    g_queue_push_tail(&c->out, g_bytes_ref(message));
+  }
+  lws_callback_on_writable(c->wsi);
+}
+
+static void conn_close(gpointer data, guint16 code, const char *reason)
+{
+  Conn *c = data;
+  if (!c->close_code) {
+    c->close_code = code;
+    g_strlcpy(c->close_reason, reason, sizeof c->close_reason);
+  }
+  lws_callback_on_writable(c->wsi);
+}
+
+static const VtTransport conn_transport = {conn_send, conn_close};
+
+static void conn_clear(Conn *c)
+{
+  g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+  g_clear_pointer(&c->rx, g_byte_array_unref);
+  if (c->http_body)
+    g_string_free(g_steal_pointer(&c->http_body), TRUE);
+}
+
+/* Writes queued messages while the socket takes them; then, if the hub asked
+ * for it, closes with its code. Returns -1 to close. */
+static int conn_writable(Conn *c)
+{
+  VtServer *s = c->server;
+  for (int n = 0; n < 32 && c->out.length && !lws_send_pipe_choked(c->wsi); n++) {
+    g_autoptr(GBytes) msg = g_queue_pop_head(&c->out);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(msg, &len);
+    if (len > s->scratch_len - LWS_PRE)
+      continue; /* cannot happen: the hub's messages are bounded */
+    memcpy(s->scratch + LWS_PRE, data, len);
+    if (lws_write(c->wsi, s->scratch + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+      return -1;
+  }
+  if (c->out.length) {
+    lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  if (c->close_code) {
+    lws_close_reason(c->wsi, c->close_code, (unsigned char *)c->close_reason,
+                     strlen(c->close_reason));
+    return -1;
+  }
+  return 0;
+}
+
+/* -- Admission: Origin and sockets per IP ----------------------------------- */
+
+static gboolean origin_allowed(VtServer *s, struct lws *wsi)
+{
+  char origin[256], host[256];
+  int len = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+  /* Only browsers send Origin; other clients are held to their token alone. */
+  if (len <= 0)
+    return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) == 0;
+  for (char **o = s->config->allowed_origins; o && *o; o++)
+    if (g_ascii_strcasecmp(*o, origin) == 0)
+      return TRUE;
+  if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
+    return FALSE;
+  g_autofree char *own = g_strconcat("https://", host, NULL);
+  return g_ascii_strcasecmp(own, origin) == 0;
+}
+
+static guint ip_count(VtServer *s, const char *ip)
+{
+  return GPOINTER_TO_UINT(g_hash_table_lookup(s->per_ip, ip));
+}
+
+static void ip_adjust(VtServer *s, const char *ip, int delta)
+{
+  guint n = ip_count(s, ip) + delta;
+  if (n)
+    g_hash_table_insert(s->per_ip, g_strdup(ip), GUINT_TO_POINTER(n));
+  else
+    g_hash_table_remove(s->per_ip, ip);
+}
+
+static int filter_connection(VtServer *s, struct lws *wsi)
+{
+  char ip[64] = "";
+  lws_get_peer_simple(wsi, ip, sizeof ip);
+  if (!origin_allowed(s, wsi)) {
+    g_message("refused a WebSocket from %s: Origin not allowed", ip);
+    s->metrics.connections_refused++;
+    vt_metrics_count(s->metrics.errors, "origin_refused");
+    return -1;
+  }
+  if (ip_count(s, ip) >= s->config->max_sockets_per_ip) {
+    s->metrics.connections_refused++;
+    vt_metrics_count(s->metrics.errors, "too_many_connections");
+    return -1;
+  }
+  return 0;
+}
+
+/* -- WebSocket messages ------------------------------------------------------ */
+
+static void ws_established(VtServer *s, Conn *c, struct lws *wsi)
+{
+  c->server = s;
+  c->wsi = wsi;
+  lws_get_peer_simple(wsi, c->ip, sizeof c->ip);
+  ip_adjust(s, c->ip, +1);
+  g_queue_init(&c->out);
+  c->peer = vt_hub_peer_open(s->hub, &conn_transport, c, now_ms());
+}
+
+static void ws_closed(VtServer *s, Conn *c)
+{
+  if (!c->peer)
+    return;
+  vt_hub_peer_closed(s->hub, c->peer, now_ms());
+  c->peer = NULL;
+  ip_adjust(s, c->ip, -1);
+  conn_clear(c);
+}
+
+/* Assembles fragments; a message over the limit closes the socket with 1009
+ * as RFC 6455 asks, since the rest of it cannot be skipped reliably. */
+static int ws_receive(VtServer *s, Conn *c, struct lws *wsi, const void *in, size_t len)
+{
+  if (!c->peer || c->close_code)
+    return 0;
+  if (!c->rx)
+    c->rx = g_byte_array_new();
+  if (c->rx->len + len > VT_PROTOCOL_MAX_MESSAGE) {
+    vt_metrics_count(s->metrics.errors, "message_too_large");
+    const char *why = "message_too_large";
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
+                     strlen(why));
+    return -1;
+  }
+  g_byte_array_append(c->rx, in, len);
+  if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+    return 0;
+  g_autoptr(GByteArray) msg = g_steal_pointer(&c->rx);
+  if (lws_frame_is_binary(wsi)) {
+    vt_hub_peer_error(s->hub, c->peer, "binary_not_supported",
+                      "messages are JSON text frames");
+    return 0;
+  }
+  vt_hub_peer_receive(s->hub, c->peer, (const char *)msg->data, msg->len, now_ms());
+  return 0;
+}
+
+/* -- HTTP: /healthz and /metrics ------------------------------------------- */
+
+static void render_healthz(VtServer *s, GString *out)
+{
+  gboolean db = vt_store_ping(s->store);
+  g_string_append_printf(out,
+                         "{\"status\":\"%s\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT
+                         ",\"database\":%s}\n",
+                         db ? "ok" : "degraded", VT_VERSION,
+                         (g_get_monotonic_time() - s->started_us) / G_USEC_PER_SEC,
+                         db ? "true" : "false");
+}
+
+static void render_metrics(VtServer *s, GString *out)
+{
+  guint open = 0;
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, s->per_ip);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    open += GPOINTER_TO_UINT(value);
+  g_string_append_printf(
+      out,
+      "# HELP vitrine_connections Open WebSocket connections.\n"
+      "# TYPE vitrine_connections gauge\nvitrine_connections %u\n"
+      "# HELP vitrine_connections_total WebSocket connections accepted.\n"
+      "# TYPE vitrine_connections_total counter\nvitrine_connections_total %" G_GUINT64_FORMAT
+      "\n# HELP vitrine_connections_refused_total WebSocket handshakes refused.\n"
+      "# TYPE vitrine_connections_refused_total counter\n"
+      "vitrine_connections_refused_total %" G_GUINT64_FORMAT "\n"
+      "# HELP vitrine_messages_in_total Messages received.\n"
+      "# TYPE vitrine_messages_in_total counter\nvitrine_messages_in_total %" G_GUINT64_FORMAT
+      "\n# HELP vitrine_messages_out_total Messages sent.\n"
+      "# TYPE vitrine_messages_out_total counter\nvitrine_messages_out_total %" G_GUINT64_FORMAT
+      "\n# HELP vitrine_chat_messages_total Chat messages stored.\n"
+      "# TYPE vitrine_chat_messages_total counter\n"
+      "vitrine_chat_messages_total %" G_GUINT64_FORMAT "\n",
+      open, s->metrics.connections_total, s->metrics.connections_refused,
+      s->metrics.messages_in, s->metrics.messages_out, s->metrics.chat_messages);
+  vt_hub_render_metrics(s->hub, out);
+  vt_metrics_render_table(out, "vitrine_errors_total", "Errors reported to clients, by code.",
+                          "code", s->metrics.errors);
+  vt_metrics_render_table(out, "vitrine_auth_failures_total", "Failed joins, by code.", "code",
+                          s->metrics.auth_failures);
+}
+
+static int http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path)
+{
+  c->server = s;
+  c->http_body = g_string_new(NULL);
+  int status = HTTP_STATUS_OK;
+  if (g_str_equal(path, "/healthz")) {
+    render_healthz(s, c->http_body);
+    c->http_type = "application/json";
+  } else if (g_str_equal(path, "/metrics")) {
+    render_metrics(s, c->http_body);
+    c->http_type = "text/plain; version=0.0.4";
+  } else {
+    return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
+  }
+  guint8 buf[LWS_PRE + 512];
+  guint8 *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+  if (lws_add_http_common_headers(wsi, status, c->http_type, c->http_body->len, &p, end) ||
+      lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                   (const unsigned char *)"no-store", 8, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return 1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+static int http_writable(VtServer *s, Conn *c, struct lws *wsi)
+{
+  if (!c->http_body)
+    return 0;
+  g_autofree guint8 *buf = g_malloc(LWS_PRE + c->http_body->len);
+  memcpy(buf + LWS_PRE, c->http_body->str, c->http_body->len);
+  int n = lws_write(wsi, buf + LWS_PRE, c->http_body->len, LWS_WRITE_HTTP_FINAL);
+  g_string_free(g_steal_pointer(&c->http_body), TRUE);
+  if (n < 0)
+    return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* -- The protocol callback --------------------------------------------------- */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+  VtServer *s = lws_context_user(lws_get_context(wsi));
+  Conn *c = user;
+  switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    return filter_connection(s, wsi);
+  case LWS_CALLBACK_ESTABLISHED:
+    ws_established(s, c, wsi);
+    return 0;
+  case LWS_CALLBACK_RECEIVE:
+    return ws_receive(s, c, wsi, in, len);
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    return c->peer ? conn_writable(c) : 0;
+  case LWS_CALLBACK_CLOSED:
+    ws_closed(s, c);
+    return 0;
+  case LWS_CALLBACK_HTTP:
+    return http_request(s, c, wsi, in ? (const char *)in : "");
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    return http_writable(s, c, wsi);
+  case LWS_CALLBACK_CLOSED_HTTP:
+    if (c && c->http_body)
+      g_string_free(g_steal_pointer(&c->http_body), TRUE);
+    return 0;
+  default:
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+/* -- Setup -------------------------------------------------------------------- */
+
+static gboolean tick(gpointer data)
+{
+  VtServer *s = data;
+  vt_hub_tick(s->hub, now_ms());
+  return G_SOURCE_CONTINUE;
+}
+
+static void setup_mounts(VtServer *s)
+{
+  const char *web = s->config->web_dir ? s->config->web_dir : VT_SOURCE_WEB_DIR;
+  s->mounts[0] = (struct lws_http_mount){.mountpoint = "/healthz",
+                                         .origin = "vitrine",
+                                         .origin_protocol = LWSMPRO_CALLBACK,
+                                         .mountpoint_len = 8,
+                                         .mount_next = &s->mounts[1]};
+  s->mounts[1] = (struct lws_http_mount){.mountpoint = "/metrics",
+                                         .origin = "vitrine",
+                                         .origin_protocol = LWSMPRO_CALLBACK,
+                                         .mountpoint_len = 8,
+                                         .mount_next = &s->mounts[2]};
+  s->mounts[2] = (struct lws_http_mount){.mountpoint = "/",
+                                         .origin = web,
+                                         .def = "index.html",
+                                         .origin_protocol = LWSMPRO_FILE,
+                                         .mountpoint_len = 1};
+}
+
+static struct lws_context *create_context(VtServer *s, const char *cert, const char *key,
+                                          GMainLoop *loop)
+{
+  s->protocols[0] = (struct lws_protocols){.name = "vitrine",
+                                           .callback = callback,
+                                           .per_session_data_size = sizeof(Conn),
+                                           .rx_buffer_size = 16384};
+  /* Peers that stop answering pings are dropped, so that a phone that vanished
+   * starts its reconnect grace instead of holding a seat. */
+  s->retry = (lws_retry_bo_t){.secs_since_valid_ping = 20, .secs_since_valid_hangup = 45};
+  void *loops[1] = {loop};
+  struct lws_context_creation_info info = {0};
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_GLIB |
+                 LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+  info.foreign_loops = loops;
+  info.port = (int)s->config->port;
+  info.iface = s->config->listen;
+  info.protocols = s->protocols;
+  info.mounts = s->mounts;
+  info.ssl_cert_filepath = cert;
+  info.ssl_private_key_filepath = key;
+  info.retry_and_idle_policy = &s->retry;
+  info.user = s;
+  info.vhost_name = "vitrine";
+  info.timeout_secs = 10;
+  return lws_create_context(&info);
+}
+
+static void lws_log(int level, const char *line)
+{
+  g_autofree char *text = g_strchomp(g_strdup(line));
+  if (level & LLL_ERR)
+    g_warning("lws: %s", text);
+  else
+    g_debug("lws: %s", text);
+}
+
+VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert_path,
+                        const char *key_path, const char *token_key, GMainLoop *loop,
+                        GError **error)
+{
+  VtServer *s = g_new0(VtServer, 1);
+  s->config = config;
+  s->store = store;
+  s->started_us = g_get_monotonic_time();
+  s->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->scratch_len = LWS_PRE + VT_PROTOCOL_MAX_MESSAGE * 4;
+  s->scratch = g_malloc(s->scratch_len);
+  vt_metrics_init(&s->metrics);
+  VtHubConfig hub_config = {
+      .token_key = (const guint8 *)token_key,
+      .token_key_len = strlen(token_key),
+      .max_messages_per_second = config->max_messages_per_second,
+      .auth_timeout_ms = config->auth_timeout_s * 1000,
+      .reconnect_grace_ms = config->reconnect_grace_s * 1000,
+      .chat_history = config->chat_history,
+  };
+  s->hub = vt_hub_new(&hub_config, store, &s->metrics, now_ms());
+  setup_mounts(s);
+  lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+  s->lws = create_context(s, cert_path, key_path, loop);
+  if (!s->lws) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "cannot listen on port %u (in use, or the certificate is unusable)",
+                config->port);
+    vt_server_free(s);
+    return NULL;
+  }
+  s->vhost = lws_get_vhost_by_name(s->lws, "vitrine");
+  s->tick_id = g_timeout_add(TICK_MS, tick, s);
+  return s;
+}
+
+guint vt_server_port(VtServer *server)
+{
+  return (guint)lws_get_vhost_listen_port(server->vhost);
+}
+
+void vt_server_shutdown(VtServer *server)
+{
+  vt_hub_shutdown(server->hub);
+}
+
+void vt_server_free(VtServer *s)
+{
+  if (!s)
+    return;
+  g_clear_handle_id(&s->tick_id, g_source_remove);
+  g_clear_pointer(&s->lws, lws_context_destroy);
+  g_clear_pointer(&s->hub, vt_hub_free);
+  vt_metrics_clear(&s->metrics);
+  g_hash_table_unref(s->per_ip);
+  g_free(s->scratch);
+  g_free(s);
+}
