@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "app/config.h"
 #include "app/credentials.h"
@@ -75,8 +76,23 @@ static gboolean prepare_tls(VtConfig *config, char **cert, char **key, GError **
   return vt_credentials_ensure_tls(config->data_dir, cert, key, error);
 }
 
+/* Each connection is a descriptor; a default soft limit of 1024 would cap a
+ * store's busiest hour, so take what the hard limit allows (up to 65536). */
+static void raise_fd_limit(void)
+{
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return;
+  rlim_t want = lim.rlim_max == RLIM_INFINITY ? 65536 : MIN(lim.rlim_max, 65536);
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 static int run(VtConfig *config, GError **error)
 {
+  raise_fd_limit();
   g_autofree char *cert = NULL, *key = NULL;
   if (!vt_credentials_ensure_dir(config->data_dir, error) ||
       !prepare_tls(config, &cert, &key, error))

@@ -504,7 +504,7 @@ static VtClientMessage *client_message_new(VtMsgType type)
 static VtClientMessage *read_message(JsonObject *obj, char **field, GError **error)
 {
   g_autoptr(VtClientMessage) msg = NULL;
-  VtMsgType type;
+  VtMsgType type = VT_MSG_PING;
 
   if (!read_type(obj, &type, field, error))
     return NULL;

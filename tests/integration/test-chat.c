@@ -1,0 +1,150 @@
+/* Integration: chat history across reconnects and a server restart, through
+ * the real server over loopback. */
+#include "support/vt-test.h"
+
+static JsonArray *history_of(JsonObject *msg)
+{
+  return json_object_get_array_member(msg, "messages");
+}
+
+static char *join_room(VtTestServer *server, VtTestClient **out, const char *role,
+                       const char *name, gint64 last_chat_id)
+{
+  g_autofree char *token = vt_test_token(server, "shop", role, name, name, "fitting-1");
+  VtTestClient *c = vt_test_client_new(server, NULL);
+  if (last_chat_id >= 0)
+    vt_test_client_sendf(c, "{\"type\":\"join\",\"token\":\"%s\",\"last_chat_id\":%" G_GINT64_FORMAT "}",
+                         token, last_chat_id);
+  else
+    vt_test_client_sendf(c, "{\"type\":\"join\",\"token\":\"%s\"}", token);
+  JsonObject *joined = vt_test_client_wait(c, "joined", 5000);
+  g_assert_nonnull(joined);
+  char *id = g_strdup(json_object_get_string_member(
+      json_object_get_object_member(joined, "participant"), "id"));
+  json_object_unref(joined);
+  *out = c;
+  return id;
+}
+
+/* Sends n messages and waits until the sender has seen all n come back. */
+static void send_chats(VtTestClient *c, const char *prefix, int n)
+{
+  for (int i = 0; i < n; i++)
+    vt_test_client_sendf(c, "{\"type\":\"chat\",\"text\":\"%s %d\",\"client_id\":\"%s-%d\"}",
+                         prefix, i, prefix, i);
+  for (int i = 0; i < n; i++) {
+    JsonObject *echo = vt_test_client_wait(c, "chat", 5000);
+    g_assert_nonnull(echo);
+    json_object_unref(echo);
+  }
+}
+
+/* Messages survive a restart: a participant who joins afterwards gets them
+ * all, once each, in order; one who reconnects with last_chat_id gets only
+ * what it missed, and a resend of a stored message is not stored twice. */
+static void test_history_survives_restart(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  VtTestClient *ann, *cid;
+  g_autofree char *ann_id = join_room(server, &ann, "staff", "ann", -1);
+  g_autofree char *cid_id = join_room(server, &cid, "customer", "cid", -1);
+  send_chats(ann, "ann", 5);
+  send_chats(cid, "cid", 5);
+  vt_test_client_free(ann);
+  vt_test_client_free(cid);
+
+  server->keep_data = TRUE;
+  g_autofree char *data_dir = g_strdup(server->data_dir);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+  server = vt_test_server_start(data_dir, NULL);
+
+  VtTestClient *eve;
+  g_autofree char *eve_id = join_room(server, &eve, "staff", "eve", -1);
+  JsonObject *history = vt_test_client_wait(eve, "chat_history", 5000);
+  g_assert_nonnull(history);
+  JsonArray *msgs = history_of(history);
+  g_assert_cmpuint(json_array_get_length(msgs), ==, 10);
+  gint64 prev = 0;
+  for (guint i = 0; i < 10; i++) {
+    JsonObject *m = json_array_get_object_element(msgs, i);
+    gint64 id = json_object_get_int_member(m, "id");
+    g_assert_cmpint(id, >, prev);
+    prev = id;
+    g_autofree char *expect = g_strdup_printf("%s %u", i < 5 ? "ann" : "cid", i % 5);
+    g_assert_cmpstr(json_object_get_string_member(m, "text"), ==, expect);
+  }
+  gint64 fifth = json_object_get_int_member(json_array_get_object_element(msgs, 4), "id");
+  json_object_unref(history);
+
+  /* Cid's phone resends its last message (it never saw the echo) and
+   * reconnects having seen up to the fifth message. */
+  VtTestClient *cid2;
+  g_free(join_room(server, &cid2, "customer", "cid", fifth));
+  history = vt_test_client_wait(cid2, "chat_history", 5000);
+  g_assert_cmpuint(json_array_get_length(history_of(history)), ==, 5);
+  json_object_unref(history);
+  vt_test_client_send(cid2, "{\"type\":\"chat\",\"text\":\"cid 4\",\"client_id\":\"cid-4\"}");
+  JsonObject *echo = vt_test_client_wait(cid2, "chat", 5000);
+  g_assert_cmpint(json_object_get_int_member(echo, "id"), ==, prev);
+  json_object_unref(echo);
+  g_assert_null(vt_test_client_wait(eve, "chat", 500));
+
+  vt_test_client_free(cid2);
+  vt_test_client_free(eve);
+  server->keep_data = FALSE;
+  vt_test_server_free(server);
+}
+
+/* A participant whose socket drops and who comes back in time keeps their
+ * place: the others see away then back, and nobody sees two of them. */
+static void test_reconnect_keeps_place(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  VtTestClient *ann, *cid;
+  g_free(join_room(server, &ann, "staff", "ann", -1));
+  g_autofree char *cid_id = join_room(server, &cid, "customer", "cid", -1);
+  vt_test_client_free(cid);
+  JsonObject *away = vt_test_client_wait(ann, "participant_away", 5000);
+  g_assert_nonnull(away);
+  json_object_unref(away);
+
+  g_free(join_room(server, &cid, "customer", "cid", -1));
+  JsonObject *back = vt_test_client_wait(ann, "participant_back", 5000);
+  g_assert_nonnull(back);
+  g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(back, "participant"), "id"),
+                  ==, cid_id);
+  json_object_unref(back);
+  JsonObject *room = vt_test_client_wait(cid, "room", 5000);
+  JsonArray *ps = json_object_get_array_member(json_object_get_object_member(room, "room"),
+                                               "participants");
+  g_assert_cmpuint(json_array_get_length(ps), ==, 2);
+  json_object_unref(room);
+  vt_test_client_free(ann);
+  vt_test_client_free(cid);
+  vt_test_server_free(server);
+}
+
+/* /healthz answers with the version and the database state. */
+static void test_healthz(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  guint status;
+  g_autofree char *body = vt_test_http_get(server, "/healthz", &status);
+  g_assert_cmpuint(status, ==, 200);
+  g_assert_nonnull(strstr(body, "\"database\":true"));
+  g_assert_nonnull(strstr(body, "\"version\":"));
+  g_autofree char *metrics = vt_test_http_get(server, "/metrics", &status);
+  g_assert_cmpuint(status, ==, 200);
+  g_assert_nonnull(strstr(metrics, "vitrine_connections 0"));
+  vt_test_server_free(server);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/chat/history-survives-restart", test_history_survives_restart);
+  g_test_add_func("/chat/reconnect-keeps-place", test_reconnect_keeps_place);
+  g_test_add_func("/http/healthz", test_healthz);
+  return g_test_run();
+}

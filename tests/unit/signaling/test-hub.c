@@ -1,0 +1,429 @@
+/* The hub's lobby and room state machines, driven without sockets: fake
+ * transports record what each peer is sent, and time is passed in. */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "app/store.h"
+#include "signaling/hub.h"
+#include "signaling/token.h"
+
+#define KEY "test-key-0123456789-0123456789-0123456789"
+
+typedef struct {
+  GQueue messages; /* JsonObject* */
+  gboolean closed;
+  guint16 close_code;
+  VtPeer *peer;
+} Fake;
+
+typedef struct {
+  VtStore *store;
+  VtMetrics metrics;
+  VtHub *hub;
+  gint64 now;
+  GPtrArray *fakes;
+} Fixture;
+
+static void fake_send(gpointer data, GBytes *message)
+{
+  Fake *f = data;
+  g_assert_false(f->closed);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  gsize len;
+  const char *text = g_bytes_get_data(message, &len);
+  g_assert_true(json_parser_load_from_data(parser, text, (gssize)len, NULL));
+  g_queue_push_tail(&f->messages, json_object_ref(json_node_get_object(json_parser_get_root(parser))));
+}
+
+static void fake_close(gpointer data, guint16 code, const char *reason)
+{
+  Fake *f = data;
+  f->closed = TRUE;
+  f->close_code = code;
+}
+
+static const VtTransport fake_transport = {fake_send, fake_close};
+
+static void fake_free(Fake *f)
+{
+  g_queue_clear_full(&f->messages, (GDestroyNotify)json_object_unref);
+  g_free(f);
+}
+
+static void setup(Fixture *fx, gconstpointer data)
+{
+  fx->store = vt_store_open(":memory:", NULL);
+  g_assert_nonnull(fx->store);
+  vt_metrics_init(&fx->metrics);
+  VtHubConfig config = {.token_key = (const guint8 *)KEY, .token_key_len = strlen(KEY),
+                        .max_messages_per_second = 50, .auth_timeout_ms = 5000,
+                        .reconnect_grace_ms = 30000, .chat_history = 500};
+  fx->now = 1700000000000;
+  fx->hub = vt_hub_new(&config, fx->store, &fx->metrics, fx->now);
+  fx->fakes = g_ptr_array_new_with_free_func((GDestroyNotify)fake_free);
+}
+
+static void teardown(Fixture *fx, gconstpointer data)
+{
+  vt_hub_free(fx->hub);
+  vt_metrics_clear(&fx->metrics);
+  vt_store_free(fx->store);
+  g_ptr_array_unref(fx->fakes);
+}
+
+static Fake *connect_peer(Fixture *fx)
+{
+  Fake *f = g_new0(Fake, 1);
+  g_queue_init(&f->messages);
+  f->peer = vt_hub_peer_open(fx->hub, &fake_transport, f, fx->now);
+  g_ptr_array_add(fx->fakes, f);
+  return f;
+}
+
+static void disconnect(Fixture *fx, Fake *f)
+{
+  vt_hub_peer_closed(fx->hub, f->peer, fx->now);
+  f->peer = NULL;
+  f->closed = TRUE;
+}
+
+static void send_text(Fixture *fx, Fake *f, const char *text)
+{
+  vt_hub_peer_receive(fx->hub, f->peer, text, strlen(text), fx->now);
+}
+
+static char *token(const char *store, const char *role, const char *name, const char *sub,
+                   const char *room)
+{
+  VtToken claims = {.store = (char *)store, .name = (char *)name, .sub = (char *)sub,
+                    .room = (char *)room, .exp = 1700000000 + 3600};
+  g_assert_true(vt_role_from_string(role, &claims.role));
+  return vt_token_mint(&claims, (const guint8 *)KEY, strlen(KEY));
+}
+
+/* Takes the next message of that type, dropping the ones before it. */
+static JsonObject *take(Fake *f, const char *type)
+{
+  JsonObject *o;
+  while ((o = g_queue_pop_head(&f->messages))) {
+    if (g_str_equal(json_object_get_string_member(o, "type"), type))
+      return o;
+    json_object_unref(o);
+  }
+  return NULL;
+}
+
+static gboolean has(Fake *f, const char *type)
+{
+  for (GList *l = f->messages.head; l; l = l->next)
+    if (g_str_equal(json_object_get_string_member(l->data, "type"), type))
+      return TRUE;
+  return FALSE;
+}
+
+/* Joins and returns the participant id. */
+static char *join(Fixture *fx, Fake *f, const char *store, const char *role, const char *name,
+                  const char *room)
+{
+  g_autofree char *t = token(store, role, name, name, room);
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, f, msg);
+  g_autoptr(JsonObject) joined = take(f, "joined");
+  g_assert_nonnull(joined);
+  JsonObject *p = json_object_get_object_member(joined, "participant");
+  return g_strdup(json_object_get_string_member(p, "id"));
+}
+
+static guint lobby_length(Fake *staff)
+{
+  JsonObject *last = NULL;
+  JsonObject *o;
+  while ((o = take(staff, "lobby"))) {
+    if (last)
+      json_object_unref(last);
+    last = o;
+  }
+  g_assert_nonnull(last);
+  guint n = json_array_get_length(json_object_get_array_member(last, "customers"));
+  json_object_unref(last);
+  return n;
+}
+
+static gint64 last_position(Fake *customer)
+{
+  gint64 pos = -1;
+  JsonObject *o;
+  while ((o = take(customer, "lobby_position"))) {
+    pos = json_object_get_int_member(o, "position");
+    json_object_unref(o);
+  }
+  return pos;
+}
+
+static void test_lobby_order(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx), *other = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  g_free(join(fx, other, "b", "staff", "bob", NULL));
+  Fake *c1 = connect_peer(fx), *c2 = connect_peer(fx), *c3 = connect_peer(fx);
+  g_free(join(fx, c1, "a", "customer", "c1", NULL));
+  g_free(join(fx, c2, "a", "customer", "c2", NULL));
+  g_free(join(fx, c3, "a", "customer", "c3", NULL));
+  g_assert_cmpint(last_position(c3), ==, 3);
+  g_assert_cmpuint(lobby_length(staff), ==, 3);
+  g_assert_cmpuint(lobby_length(other), ==, 0);
+
+  /* Leaving takes effect at once, for everyone behind. */
+  disconnect(fx, c1);
+  g_assert_cmpint(last_position(c2), ==, 1);
+  g_assert_cmpint(last_position(c3), ==, 2);
+  g_assert_cmpuint(lobby_length(staff), ==, 2);
+  send_text(fx, c2, "{\"type\":\"leave\"}");
+  g_assert_cmpint(last_position(c3), ==, 1);
+  g_assert_cmpuint(lobby_length(staff), ==, 1);
+  g_assert_false(has(other, "lobby"));
+}
+
+static void test_accept(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx), *other = connect_peer(fx), *cust = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  g_free(join(fx, other, "b", "staff", "bob", NULL));
+  g_autofree char *cid = join(fx, cust, "a", "customer", "cid", NULL);
+  fx->now += 4000;
+
+  /* Staff of another store cannot take this customer. */
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid);
+  send_text(fx, other, accept);
+  g_autoptr(JsonObject) err = take(other, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "not_found");
+
+  send_text(fx, staff, accept);
+  g_autoptr(JsonObject) room = take(cust, "room");
+  g_assert_nonnull(room);
+  JsonObject *r = json_object_get_object_member(room, "room");
+  JsonArray *ps = json_object_get_array_member(r, "participants");
+  g_assert_cmpuint(json_array_get_length(ps), ==, 2);
+  g_assert_cmpuint(lobby_length(staff), ==, 0);
+
+  /* The wait is in the call log. */
+  g_autoptr(GPtrArray) log = vt_store_call_log(fx->store, "a", 0, NULL);
+  gboolean found = FALSE;
+  for (guint i = 0; i < log->len; i++) {
+    VtCallEvent *e = g_ptr_array_index(log, i);
+    if (e->kind == VT_CALL_LOBBY_ACCEPT) {
+      g_assert_cmpint(e->wait_ms, ==, 4000);
+      found = TRUE;
+    }
+  }
+  g_assert_true(found);
+}
+
+/* Two peers in one room by token; returns their ids. */
+static void pair(Fixture *fx, Fake **staff, Fake **cust, char **staff_id, char **cust_id)
+{
+  *staff = connect_peer(fx);
+  *cust = connect_peer(fx);
+  *staff_id = join(fx, *staff, "a", "staff", "ann", "r1");
+  *cust_id = join(fx, *cust, "a", "customer", "cid", "r1");
+}
+
+static void test_reconnect_within_grace(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_queue_clear_full(&staff->messages, (GDestroyNotify)json_object_unref);
+
+  disconnect(fx, cust);
+  g_autoptr(JsonObject) away = take(staff, "participant_away");
+  g_assert_nonnull(away);
+  fx->now += 29000;
+  vt_hub_tick(fx->hub, fx->now);
+  g_assert_false(has(staff, "participant_left"));
+
+  Fake *again = connect_peer(fx);
+  g_autofree char *cid2 = join(fx, again, "a", "customer", "cid", "r1");
+  g_assert_cmpstr(cid2, ==, cid);
+  g_autoptr(JsonObject) back = take(staff, "participant_back");
+  g_assert_nonnull(back);
+  g_autoptr(JsonObject) room = take(again, "room");
+  JsonArray *ps = json_object_get_array_member(json_object_get_object_member(room, "room"),
+                                               "participants");
+  g_assert_cmpuint(json_array_get_length(ps), ==, 2); /* no ghost */
+  fx->now += 60000;
+  vt_hub_tick(fx->hub, fx->now);
+  g_assert_false(has(staff, "participant_left"));
+}
+
+static void test_grace_expires(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  disconnect(fx, cust);
+  fx->now += 30000;
+  vt_hub_tick(fx->hub, fx->now);
+  g_autoptr(JsonObject) left = take(staff, "participant_left");
+  g_assert_nonnull(left);
+  g_assert_cmpstr(json_object_get_string_member(left, "reason"), ==, "timeout");
+}
+
+static void test_second_socket_replaces_first(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  Fake *again = connect_peer(fx);
+  g_free(join(fx, again, "a", "customer", "cid", "r1"));
+  g_assert_true(cust->closed);
+  g_assert_cmpuint(cust->close_code, ==, VT_CLOSE_REPLACED);
+  disconnect(fx, cust); /* the old socket's close arrives late */
+  g_assert_false(has(staff, "participant_away"));
+  g_autoptr(JsonObject) room = take(again, "room");
+  JsonArray *ps = json_object_get_array_member(json_object_get_object_member(room, "room"),
+                                               "participants");
+  g_assert_cmpuint(json_array_get_length(ps), ==, 2);
+}
+
+static void test_end_call(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  send_text(fx, cust, "{\"type\":\"end_call\",\"ref\":\"e\"}");
+  g_autoptr(JsonObject) err = take(cust, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "forbidden");
+  g_assert_cmpstr(json_object_get_string_member(err, "ref"), ==, "e");
+
+  send_text(fx, staff, "{\"type\":\"end_call\"}");
+  g_autoptr(JsonObject) ended = take(cust, "call_ended");
+  g_assert_nonnull(ended);
+  send_text(fx, cust, "{\"type\":\"chat\",\"text\":\"x\",\"client_id\":\"1\"}");
+  g_autoptr(JsonObject) err2 = take(cust, "error");
+  g_assert_cmpstr(json_object_get_string_member(err2, "code"), ==, "not_in_room");
+}
+
+static void test_remove(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"remove\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, msg);
+  g_autoptr(JsonObject) removed = take(cust, "removed");
+  g_assert_nonnull(removed);
+  g_autoptr(JsonObject) left = take(staff, "participant_left");
+  g_assert_cmpstr(json_object_get_string_member(left, "reason"), ==, "removed");
+
+  /* The same token does not get them back in. */
+  Fake *again = connect_peer(fx);
+  g_autofree char *t = token("a", "customer", "cid", "cid", "r1");
+  g_autofree char *join_msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, again, join_msg);
+  g_autoptr(JsonObject) err = take(again, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "removed");
+}
+
+static void test_chat_idempotent(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  const char *chat = "{\"type\":\"chat\",\"text\":\"scratch on the lid\",\"client_id\":\"m1\"}";
+  send_text(fx, cust, chat);
+  g_autoptr(JsonObject) first = take(staff, "chat");
+  g_autoptr(JsonObject) echo = take(cust, "chat");
+  g_assert_cmpint(json_object_get_int_member(first, "id"), ==,
+                  json_object_get_int_member(echo, "id"));
+  send_text(fx, cust, chat);
+  g_autoptr(JsonObject) again = take(cust, "chat");
+  g_assert_cmpint(json_object_get_int_member(again, "id"), ==,
+                  json_object_get_int_member(first, "id"));
+  g_assert_false(has(staff, "chat"));
+  g_autoptr(GPtrArray) history = vt_store_chat_history(fx->store, "r1", 0, 0, NULL);
+  g_assert_cmpuint(history->len, ==, 1);
+}
+
+static void test_rate_limit(Fixture *fx, gconstpointer data)
+{
+  Fake *f = connect_peer(fx);
+  for (int i = 0; i < 60; i++)
+    send_text(fx, f, "{\"type\":\"ping\"}");
+  guint pongs = 0, limited = 0;
+  JsonObject *o;
+  while ((o = g_queue_pop_head(&f->messages))) {
+    const char *type = json_object_get_string_member(o, "type");
+    pongs += g_str_equal(type, "pong");
+    limited += g_str_equal(type, "error");
+    json_object_unref(o);
+  }
+  g_assert_cmpuint(pongs, ==, 50);
+  g_assert_cmpuint(limited, ==, 10);
+  fx->now += 1000; /* a second later the budget is back */
+  send_text(fx, f, "{\"type\":\"ping\"}");
+  g_autoptr(JsonObject) pong = take(f, "pong");
+  g_assert_nonnull(pong);
+}
+
+static void test_auth_timeout(Fixture *fx, gconstpointer data)
+{
+  Fake *slow = connect_peer(fx), *ok = connect_peer(fx);
+  g_free(join(fx, ok, "a", "staff", "ann", NULL));
+  fx->now += 4999;
+  vt_hub_tick(fx->hub, fx->now);
+  g_assert_false(slow->closed);
+  fx->now += 1;
+  vt_hub_tick(fx->hub, fx->now);
+  g_assert_true(slow->closed);
+  g_assert_cmpuint(slow->close_code, ==, 1008);
+  g_assert_false(ok->closed);
+}
+
+static void test_bad_token_closes(Fixture *fx, gconstpointer data)
+{
+  Fake *f = connect_peer(fx);
+  VtToken claims = {.store = "a", .role = VT_ROLE_STAFF, .name = "x", .sub = "x",
+                    .exp = 1700000000 + 60};
+  g_autofree char *t = vt_token_mint(&claims, (const guint8 *)"another-key-0123456789012345678901", 34);
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, f, msg);
+  g_autoptr(JsonObject) err = take(f, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "bad_signature");
+  g_assert_true(f->closed);
+  g_assert_cmpuint(f->close_code, ==, VT_CLOSE_AUTH_FAILED);
+}
+
+static void test_wrong_store_room(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_queue_clear_full(&staff->messages, (GDestroyNotify)json_object_unref);
+  Fake *intruder = connect_peer(fx);
+  g_autofree char *t = token("b", "staff", "eve", "eve", "r1");
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, intruder, msg);
+  g_autoptr(JsonObject) err = take(intruder, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "wrong_store");
+  g_assert_false(has(staff, "participant_joined"));
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
+  ADD("/hub/lobby-order", test_lobby_order);
+  ADD("/hub/accept", test_accept);
+  ADD("/hub/reconnect-within-grace", test_reconnect_within_grace);
+  ADD("/hub/grace-expires", test_grace_expires);
+  ADD("/hub/second-socket-replaces-first", test_second_socket_replaces_first);
+  ADD("/hub/end-call", test_end_call);
+  ADD("/hub/remove", test_remove);
+  ADD("/hub/chat-idempotent", test_chat_idempotent);
+  ADD("/hub/rate-limit", test_rate_limit);
+  ADD("/hub/auth-timeout", test_auth_timeout);
+  ADD("/hub/bad-token-closes", test_bad_token_closes);
+  ADD("/hub/wrong-store-room", test_wrong_store_room);
+  return g_test_run();
+}
