@@ -187,7 +187,9 @@ VtTestClient *vt_test_client_new_async(VtTestServer *server, const char *origin)
 {
   VtTestClient *c = g_new0(VtTestClient, 1);
   g_queue_init(&c->messages);
-  c->session = soup_session_new_with_options("timeout", 30, "idle-timeout", 0, NULL);
+  /* No proxy lookups: every test connection is to loopback. */
+  c->session = soup_session_new_with_options("timeout", 30, "idle-timeout", 0, "proxy-resolver",
+                                             NULL, NULL);
   g_autofree char *url = g_strdup_printf("wss://127.0.0.1:%u/ws", server->port);
   SoupMessage *msg = soup_message_new("GET", url);
   g_signal_connect(msg, "accept-certificate", G_CALLBACK(accept_any_certificate), NULL);
