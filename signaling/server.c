@@ -91,21 +91,47 @@ static void conn_clear(Conn *c)
     g_string_free(g_steal_pointer(&c->http_body), TRUE);
 }
 
-/* Writes queued messages while the socket takes them; then, if the hub asked
- * for it, closes with its code. Returns -1 to close. */
+/* Appends one unmasked WebSocket text frame (RFC 6455 5.2) to buf. */
+static gsize put_frame(guint8 *buf, const guint8 *payload, gsize len)
+{
+  gsize head = 2;
+  buf[0] = 0x81; /* FIN, text */
+  if (len < 126) {
+    buf[1] = (guint8)len;
+  } else if (len <= 0xffff) {
+    buf[1] = 126;
+    buf[2] = (guint8)(len >> 8);
+    buf[3] = (guint8)len;
+    head = 4;
+  } else {
+    buf[1] = 127;
+    for (int i = 0; i < 8; i++)
+      buf[2 + i] = (guint8)((guint64)len >> (56 - 8 * i));
+    head = 10;
+  }
+  memcpy(buf + head, payload, len);
+  return head + len;
+}
+
+/* Writes the queued messages as whole frames in one TLS write (one record
+ * and one syscall for a burst instead of one per message); lws keeps
+ * whatever the socket does not take yet and calls back when it is drained.
+ * Then, if the hub asked for it, closes with its code. Returns -1 to close. */
 static int conn_writable(Conn *c)
 {
   VtServer *s = c->server;
-  for (int n = 0; n < 32 && c->out.length && !lws_send_pipe_choked(c->wsi); n++) {
-    g_autoptr(GBytes) msg = g_queue_pop_head(&c->out);
+  guint8 *out = s->scratch + LWS_PRE;
+  gsize room = s->scratch_len - LWS_PRE, used = 0;
+  while (c->out.length) {
     gsize len;
-    const guint8 *data = g_bytes_get_data(msg, &len);
-    if (len > s->scratch_len - LWS_PRE)
-      continue; /* cannot happen: the hub's messages are bounded */
-    memcpy(s->scratch + LWS_PRE, data, len);
-    if (lws_write(c->wsi, s->scratch + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
-      return -1;
+    const guint8 *data = g_bytes_get_data(g_queue_peek_head(&c->out), &len);
+    if (used + len + 10 > room)
+      break;
+    used += put_frame(out + used, data, len);
+    g_bytes_unref(g_queue_pop_head(&c->out));
   }
+  if (used && lws_write(c->wsi, out, used, LWS_WRITE_RAW) < (int)used)
+    return -1;
   if (c->out.length) {
     lws_callback_on_writable(c->wsi);
     return 0;

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include <string.h>
 
 void vt_test_run_for(guint ms)
@@ -137,6 +138,32 @@ char *vt_test_token(VtTestServer *s, const char *store, const char *role, const 
   return vt_token_mint(&claims, (const guint8 *)s->key, strlen(s->key));
 }
 
+guint64 vt_test_server_rss_kib(VtTestServer *s)
+{
+  g_autofree char *path =
+      g_strdup_printf("/proc/%s/status", g_subprocess_get_identifier(s->process));
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  const char *line = strstr(text, "VmRSS:");
+  g_assert_nonnull(line);
+  return g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+}
+
+gint64 vt_test_server_cpu_us(VtTestServer *s)
+{
+  g_autofree char *path =
+      g_strdup_printf("/proc/%s/stat", g_subprocess_get_identifier(s->process));
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  /* Fields 14 and 15 (utime, stime) follow the command name in parentheses. */
+  const char *p = strrchr(text, ')');
+  g_assert_nonnull(p);
+  g_auto(GStrv) fields = g_strsplit(p + 2, " ", -1);
+  g_assert_cmpuint(g_strv_length(fields), >, 13);
+  guint64 ticks = g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10);
+  return (gint64)(ticks * G_USEC_PER_SEC / sysconf(_SC_CLK_TCK));
+}
+
 /* -- WebSocket client ------------------------------------------------------------ */
 
 static gboolean accept_any_certificate(SoupMessage *msg, GTlsCertificate *cert,
@@ -148,6 +175,10 @@ static gboolean accept_any_certificate(SoupMessage *msg, GTlsCertificate *cert,
 static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *data, gpointer user)
 {
   VtTestClient *c = user;
+  c->received++;
+  c->last_received_us = g_get_monotonic_time();
+  if (c->count_only)
+    return;
   g_autoptr(JsonParser) parser = json_parser_new();
   gsize len;
   const char *text = g_bytes_get_data(data, &len);

@@ -39,6 +39,10 @@ typedef struct {
   gushort close_code;
   char *close_reason;
   char *error; /* connection failure */
+  /* Load clients: count messages instead of parsing and keeping them. */
+  gboolean count_only;
+  guint64 received;
+  gint64 last_received_us;
 } VtTestClient;
 
 /* Connects to wss://127.0.0.1:PORT/ws. origin may be NULL. Waits until open
@@ -61,6 +65,12 @@ JsonObject *vt_test_client_wait(VtTestClient *client, const char *type, guint ti
 JsonObject *vt_test_client_wait_error(VtTestClient *client, const char *code,
                                       guint timeout_ms);
 gboolean vt_test_client_wait_closed(VtTestClient *client, guint timeout_ms);
+/* The server's resident memory in KiB, from /proc. */
+guint64 vt_test_server_rss_kib(VtTestServer *server);
+
+/* CPU time (user + system) the server has used, in microseconds. */
+gint64 vt_test_server_cpu_us(VtTestServer *server);
+
 /* Runs the main context for ms milliseconds. */
 void vt_test_run_for(guint ms);
 /* Runs the main context until check(data) or timeout; returns check's result. */
