@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "relay/relay.h"
 #include "signaling/hub.h"
 #include "signaling/protocol.h"
 #include "signaling/token.h"
@@ -79,6 +80,7 @@ struct _VtHub {
   GHashTable *shops; /* id -> VtShop*, owned */
   GHashTable *rooms; /* id -> VtRoom*, owned */
   GHashTable *peers; /* VtPeer* set, owned */
+  VtRelay *relay;
   guint joined;      /* peers past join */
 };
 

@@ -39,6 +39,8 @@ static void peer_free(VtPeer *peer)
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms)
 {
   VtHub *hub = g_new0(VtHub, 1);
+  static const VtRelayEvents no_events = {NULL, NULL};
+  hub->relay = vt_relay_new(&no_events, hub);
   hub->config = *config;
   hub->store = store;
   hub->metrics = metrics;
@@ -55,6 +57,7 @@ void vt_hub_free(VtHub *hub)
   g_hash_table_unref(hub->rooms);
   g_hash_table_unref(hub->peers);
   g_hash_table_unref(hub->shops);
+  vt_relay_free(hub->relay);
   g_free(hub);
 }
 
@@ -287,6 +290,7 @@ static void handle_end_call(VtHub *hub, VtPeer *peer, const VtClientMessage *msg
   vt_room_end(hub, peer->participant->room, "ended_by_staff", now_ms);
 }
 
+/* Media negotiation goes to the relay, addressed by room and participant. */
 static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
 {
   if (peer->state != PEER_ROOM) {
@@ -294,10 +298,22 @@ static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
                       "media negotiation needs a room");
     return;
   }
-  /* The relay (relay/) is not part of this build yet: say so plainly rather
-   * than answer with an SDP that would never carry media. */
-  vt_hub_send_error(hub, peer, msg->ref, "not_available", NULL,
-                    "media is not available on this server yet");
+  const char *room = peer->participant->room->id;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+  if (msg->type == VT_MSG_PUBLISH_OFFER)
+    ok = vt_relay_publish_offer(hub->relay, room, peer->id, msg->sdp, &error);
+  else if (msg->type == VT_MSG_SUBSCRIBE_ANSWER)
+    ok = vt_relay_subscribe_answer(hub->relay, room, peer->id, msg->sdp, &error);
+  else
+    ok = vt_relay_add_candidate(hub->relay, room, peer->id,
+                                g_str_equal(msg->pc, "publish") ? VT_PC_PUBLISH : VT_PC_SUBSCRIBE,
+                                msg->candidate, msg->sdp_mid, msg->mline_index, &error);
+  if (!ok) {
+    gboolean unavailable = error->code == VT_RELAY_ERROR_NOT_AVAILABLE;
+    vt_hub_send_error(hub, peer, msg->ref, unavailable ? "not_available" : "bad_sdp",
+                      unavailable ? NULL : "sdp", error->message);
+  }
 }
 
 static gboolean staff_only(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)

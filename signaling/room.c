@@ -163,6 +163,7 @@ void vt_room_leave(VtHub *hub, VtParticipant *p, const char *reason, gint64 now_
   g_autoptr(GError) error = NULL;
   if (!vt_store_log(hub->store, &log, &error))
     g_warning("call log: %s", error->message);
+  vt_relay_participant_left(hub->relay, room->id, p->id);
   g_autoptr(GBytes) event = vt_msg_participant("participant_left", p, reason);
   g_ptr_array_remove(room->participants, p); /* frees p */
   broadcast(hub, room, event, NULL);
@@ -183,6 +184,7 @@ void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms)
   g_autoptr(GBytes) ended = vt_msg_simple("call_ended", NULL, "reason", reason);
   for (guint i = 0; i < room->participants->len; i++) {
     VtParticipant *p = g_ptr_array_index(room->participants, i);
+    vt_relay_participant_left(hub->relay, room->id, p->id);
     if (!p->peer)
       continue;
     vt_hub_send(hub, p->peer, ended);
