@@ -72,6 +72,9 @@ VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flag
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* A test that aborts must not leave its server running. */
   g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  const char *server_asan = g_getenv("VT_SERVER_ASAN_OPTIONS");
+  if (server_asan)
+    g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS", server_asan, TRUE);
   s->process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) err =
