@@ -1,4 +1,7 @@
 /* Integration: the lobby and rooms through the real server over loopback. */
+#include <glib/gstdio.h>
+#include <signal.h>
+
 #include "support/vt-test.h"
 
 static const char *str(JsonObject *o, const char *name)
@@ -89,9 +92,34 @@ static void test_lobby_accept_chat(void)
   vt_test_server_free(server);
 }
 
+/* SIGTERM: every connected peer is told ("bye", close 1001) and the server
+ * exits 0 with its database closed. */
+static void test_clean_shutdown(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  g_autofree char *token = vt_test_token(server, "shop-a", "customer", "Cid", "cid", NULL);
+  VtTestClient *customer = vt_test_client_new(server, NULL);
+  json_object_unref(vt_test_client_join(customer, token));
+  g_subprocess_send_signal(server->process, SIGTERM);
+  JsonObject *bye = vt_test_client_wait(customer, "bye", 5000);
+  g_assert_nonnull(bye);
+  g_assert_cmpstr(str(bye, "reason"), ==, "shutdown");
+  json_object_unref(bye);
+  g_assert_true(vt_test_client_wait_closed(customer, 5000));
+  g_assert_cmpuint(customer->close_code, ==, 1001);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  /* WAL checkpointed on close: no -wal file left with data in it. */
+  g_autofree char *wal = g_build_filename(server->data_dir, "vitrine.db-wal", NULL);
+  GStatBuf st;
+  g_assert_true(g_stat(wal, &st) != 0 || st.st_size == 0);
+  vt_test_client_free(customer);
+  vt_test_server_free(server);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/lobby/accept-chat", test_lobby_accept_chat);
+  g_test_add_func("/server/clean-shutdown", test_clean_shutdown);
   return g_test_run();
 }
