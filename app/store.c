@@ -72,6 +72,7 @@ typedef enum {
   STMT_ROOM_GET,
   STMT_MEMBER_INSERT,
   STMT_ROOM_FIND_OPEN,
+  STMT_MEMBER_DELETE,
   N_STMTS
 } StmtId;
 
@@ -103,6 +104,7 @@ static const char *const stmt_sql[N_STMTS] = {
     [STMT_ROOM_FIND_OPEN] = "SELECT r.id FROM room_members m JOIN rooms r ON r.id = m.room"
                             " WHERE m.sub = ? AND r.store = ? AND r.ended_ms IS NULL"
                             " ORDER BY r.started_ms DESC, r.rowid DESC LIMIT 1",
+    [STMT_MEMBER_DELETE] = "DELETE FROM room_members WHERE room = ? AND sub = ?",
 };
 
 struct _VtStore {
@@ -613,6 +615,16 @@ gboolean vt_store_room_add_member(VtStore *store, const char *room, const char *
 {
   g_return_val_if_fail(store != NULL && room != NULL && sub != NULL, FALSE);
   sqlite3_stmt *stmt = stmt_for(store, STMT_MEMBER_INSERT);
+  const char *const texts[] = {room, sub};
+  int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
+  return finish_write(store, stmt, rc, "room member", NULL, error);
+}
+
+gboolean vt_store_room_remove_member(VtStore *store, const char *room, const char *sub,
+                                     GError **error)
+{
+  g_return_val_if_fail(store != NULL && room != NULL && sub != NULL, FALSE);
+  sqlite3_stmt *stmt = stmt_for(store, STMT_MEMBER_DELETE);
   const char *const texts[] = {room, sub};
   int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
   return finish_write(store, stmt, rc, "room member", NULL, error);

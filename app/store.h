@@ -105,6 +105,9 @@ gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *ro
 gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GError **error);
 gboolean vt_store_room_add_member(VtStore *store, const char *room, const char *sub,
                                   GError **error);
+/* sub left the room for good: it is no longer offered back to them. */
+gboolean vt_store_room_remove_member(VtStore *store, const char *room, const char *sub,
+                                     GError **error);
 /* The open room (transfer full) that sub of store_id was last a member of,
  * or NULL. */
 char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *sub);

@@ -19,7 +19,13 @@ char *vt_token_key_load(const VtConfig *config, GError **error)
   }
   if (!vt_credentials_ensure_dir(config->data_dir, error))
     return NULL;
-  return vt_credentials_token_secret(config->data_dir, error);
+  g_autofree char *path = g_build_filename(config->data_dir, "token-secret", NULL);
+  gboolean existed = g_file_test(path, G_FILE_TEST_EXISTS);
+  char *key = vt_credentials_token_secret(config->data_dir, error);
+  /* A typo in --data-dir would otherwise sign with a secret no server knows. */
+  if (key && !existed)
+    g_printerr("vitrine: made a new token secret in %s\n", path);
+  return key;
 }
 
 static char *random_sub(void)

@@ -70,7 +70,6 @@ struct _VtRoom {
   VtShop *shop;
   GPtrArray *participants; /* of VtParticipant*, owned, in joining order */
   GHashTable *removed;     /* participant ids removed by staff */
-  gint64 empty_since_ms;   /* 0 while someone is present or away */
 };
 
 struct _VtHub {
@@ -94,7 +93,7 @@ void vt_hub_log(VtHub *hub, VtCallEventKind kind, VtShop *shop, const char *room
 gint64 vt_hub_now_real_ms(void);
 
 /* lobby.c */
-void vt_lobby_enter(VtHub *hub, VtPeer *peer, gint64 now_ms);
+void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms);
 /* Takes the peer out of its lobby; reason is logged ("left", "accepted", ...). */
 void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms);
 void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
@@ -103,7 +102,9 @@ void vt_lobby_broadcast(VtHub *hub, VtShop *shop);
 void vt_lobby_send_snapshot(VtHub *hub, VtShop *shop, VtPeer *staff);
 
 /* room.c */
-VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms);
+/* NULL with error set when the room cannot be (re)opened, such as an ended room. */
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
+                              GError **error);
 void vt_room_free(VtRoom *room);
 VtParticipant *vt_room_find(VtRoom *room, const char *participant_id);
 /* Puts the peer in the room (new participant or taking back its place). */
@@ -130,4 +131,5 @@ GBytes *vt_msg_room(VtRoom *room);
 GBytes *vt_msg_participant(const char *type, VtParticipant *p, const char *reason);
 GBytes *vt_msg_chat(const VtChatMessage *m);
 GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages);
+GBytes *vt_msg_call_ended(VtRoom *room, const char *reason);
 GBytes *vt_msg_simple(const char *type, const char *ref, const char *key, const char *value);

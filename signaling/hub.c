@@ -255,10 +255,16 @@ static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gi
 
   g_autofree char *room_id = target_room(hub, peer);
   if (room_id) {
-    VtRoom *room = vt_room_get_or_create(hub, peer->shop, room_id, now_ms);
-    vt_room_enter(hub, room, peer, msg->last_chat_id, msg->ref, now_ms);
+    g_autoptr(GError) error = NULL;
+    VtRoom *room = vt_room_get_or_create(hub, peer->shop, room_id, now_ms, &error);
+    if (room) {
+      vt_room_enter(hub, room, peer, msg->last_chat_id, msg->ref, now_ms);
+    } else {
+      peer->state = staff ? PEER_CONSOLE : PEER_ENDED;
+      vt_hub_send_error(hub, peer, msg->ref, "room_ended", NULL, "this call has ended");
+    }
   } else if (!staff) {
-    vt_lobby_enter(hub, peer, now_ms);
+    vt_lobby_enter(hub, peer, msg->ref, now_ms);
     return;
   } else {
     peer->state = PEER_CONSOLE;
@@ -311,8 +317,9 @@ static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
                                 msg->candidate, msg->sdp_mid, msg->mline_index, &error);
   if (!ok) {
     gboolean unavailable = error->code == VT_RELAY_ERROR_NOT_AVAILABLE;
-    vt_hub_send_error(hub, peer, msg->ref, unavailable ? "not_available" : "bad_sdp",
-                      unavailable ? NULL : "sdp", error->message);
+    const char *field = unavailable ? NULL : msg->type == VT_MSG_ICE ? "candidate" : "sdp";
+    vt_hub_send_error(hub, peer, msg->ref, unavailable ? "not_available" : "bad_sdp", field,
+                      error->message);
   }
 }
 

@@ -41,15 +41,13 @@ static gboolean take_over(VtHub *hub, VtPeer *peer, VtPeer *old)
   peer->lobby_link = old->lobby_link;
   peer->lobby_link->data = peer;
   peer->lobby_since_ms = old->lobby_since_ms;
-  g_free(peer->topic);
-  peer->topic = g_strdup(old->topic);
   old->lobby_link = NULL;
   old->state = PEER_ENDED;
   vt_hub_close_peer(hub, old, VT_CLOSE_REPLACED, "replaced");
   return TRUE;
 }
 
-void vt_lobby_enter(VtHub *hub, VtPeer *peer, gint64 now_ms)
+void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms)
 {
   VtShop *shop = peer->shop;
   VtPeer *old = vt_lobby_find(shop, peer->id);
@@ -62,7 +60,7 @@ void vt_lobby_enter(VtHub *hub, VtPeer *peer, gint64 now_ms)
     peer->lobby_link = shop->lobby.tail;
     vt_hub_log(hub, VT_CALL_LOBBY_ENTER, shop, NULL, peer, -1, NULL, now_ms);
   }
-  g_autoptr(GBytes) joined = vt_msg_joined(peer, NULL);
+  g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
   vt_hub_send(hub, peer, joined);
   vt_lobby_broadcast(hub, shop);
 }
@@ -101,12 +99,18 @@ void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint
                       "no such customer is waiting in this store's lobby");
     return;
   }
+
+  g_autofree char *id = new_room_id();
+  g_autoptr(GError) error = NULL;
+  VtRoom *room = vt_room_get_or_create(hub, staff->shop, id, now_ms, &error);
+  if (!room) {
+    g_warning("accept: %s", error->message);
+    vt_hub_send_error(hub, staff, msg->ref, "internal", NULL, "the room could not be made");
+    return;
+  }
   vt_lobby_leave(hub, customer, TRUE, now_ms);
   if (staff->state == PEER_ROOM)
     vt_room_leave(hub, staff->participant, "left", now_ms);
-
-  g_autofree char *id = new_room_id();
-  VtRoom *room = vt_room_get_or_create(hub, staff->shop, id, now_ms);
   vt_room_enter(hub, room, staff, -1, msg->ref, now_ms);
   vt_room_enter(hub, room, customer, -1, NULL, now_ms);
 }

@@ -80,6 +80,14 @@ static const char *state_name(PeerState state)
   }
 }
 
+GBytes *vt_msg_call_ended(VtRoom *room, const char *reason)
+{
+  JsonBuilder *b = vt_msg_begin("call_ended", NULL);
+  add_string(b, "room", room->id);
+  add_string(b, "reason", reason);
+  return vt_msg_finish(b);
+}
+
 GBytes *vt_msg_joined(VtPeer *peer, const char *ref)
 {
   JsonBuilder *b = vt_msg_begin("joined", ref);

@@ -34,7 +34,8 @@ typedef enum {
  * are NULL / -1. Every string is valid UTF-8 and owned by the message. */
 typedef struct {
   VtMsgType type;
-  char *ref; /* optional "ref": echoed in the reply or error it causes */
+  char *ref; /* optional "ref": echoed in the error it causes, and in the direct
+              * replies "joined", "pong" and "left" */
 
   /* join */
   char *token;

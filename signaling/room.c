@@ -6,8 +6,13 @@
  * participant leaves. */
 #include "signaling/hub-priv.h"
 
-/* Chat history goes out in batches small enough for any client's frame limit. */
+#include <string.h>
+
+/* Chat history goes out in batches of at most this many messages and this
+ * many bytes of text, so that one batch stays a modest WebSocket message
+ * (JSON escaping can make text up to six times longer). */
 #define HISTORY_BATCH 100
+#define HISTORY_BATCH_TEXT (8 * 1024)
 
 static void participant_free(VtParticipant *p)
 {
@@ -44,11 +49,16 @@ static void broadcast(VtHub *hub, VtRoom *room, GBytes *msg, VtParticipant *exce
   }
 }
 
-VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms)
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
+                              GError **error)
 {
   VtRoom *room = g_hash_table_lookup(hub->rooms, id);
   if (room)
     return room;
+  /* An ended room stays ended: an old link must not reopen a finished call
+   * (nor let people staff removed back in). */
+  if (!vt_store_room_open(hub->store, shop->id, id, now_ms, error))
+    return NULL;
   room = g_new0(VtRoom, 1);
   room->id = g_strdup(id);
   room->shop = shop;
@@ -56,10 +66,6 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 n
   room->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_insert(hub->rooms, room->id, room);
   g_hash_table_insert(shop->rooms, room->id, room);
-
-  g_autoptr(GError) error = NULL;
-  if (!vt_store_room_open(hub->store, shop->id, id, now_ms, &error))
-    g_warning("room %s: %s", id, error->message);
   vt_hub_log(hub, VT_CALL_ROOM_START, shop, id, NULL, -1, NULL, now_ms);
   return room;
 }
@@ -80,8 +86,14 @@ static void send_history(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_cha
   guint sent = 0;
   do {
     g_autoptr(GPtrArray) batch = g_ptr_array_new();
-    for (guint i = sent; i < all->len && batch->len < HISTORY_BATCH; i++)
-      g_ptr_array_add(batch, g_ptr_array_index(all, i));
+    gsize text = 0;
+    for (guint i = sent; i < all->len && batch->len < HISTORY_BATCH; i++) {
+      VtChatMessage *m = g_ptr_array_index(all, i);
+      text += strlen(m->text);
+      if (batch->len && text > HISTORY_BATCH_TEXT)
+        break;
+      g_ptr_array_add(batch, m);
+    }
     sent += batch->len;
     g_autoptr(GBytes) msg = vt_msg_chat_history(room, batch);
     vt_hub_send(hub, peer, msg);
@@ -124,7 +136,7 @@ gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_
                        const char *ref, gint64 now_ms)
 {
   if (g_hash_table_contains(room->removed, peer->id)) {
-    peer->state = PEER_ENDED;
+    peer->state = peer->token->role == VT_ROLE_STAFF ? PEER_CONSOLE : PEER_ENDED;
     vt_hub_send_error(hub, peer, ref, "removed", NULL, "staff removed you from this room");
     return FALSE;
   }
@@ -137,7 +149,6 @@ gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_
   p->peer = peer;
   peer->participant = p;
   peer->state = PEER_ROOM;
-  room->empty_since_ms = 0;
 
   g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
   vt_hub_send(hub, peer, joined);
@@ -155,6 +166,7 @@ void vt_room_leave(VtHub *hub, VtParticipant *p, const char *reason, gint64 now_
   VtRoom *room = p->room;
   if (p->peer)
     p->peer->participant = NULL;
+  p->peer = NULL;
   /* Logged from the place, not the socket: the socket may be long gone. */
   VtCallEvent log = {.ts_ms = now_ms, .kind = VT_CALL_ROOM_LEAVE, .store = room->shop->id,
                      .room = room->id, .participant = p->id, .name = p->name,
@@ -164,6 +176,9 @@ void vt_room_leave(VtHub *hub, VtParticipant *p, const char *reason, gint64 now_
   if (!vt_store_log(hub->store, &log, &error))
     g_warning("call log: %s", error->message);
   vt_relay_participant_left(hub->relay, room->id, p->id);
+  g_autoptr(GError) member_error = NULL;
+  if (!vt_store_room_remove_member(hub->store, room->id, p->id, &member_error))
+    g_warning("room %s: %s", room->id, member_error->message);
   g_autoptr(GBytes) event = vt_msg_participant("participant_left", p, reason);
   g_ptr_array_remove(room->participants, p); /* frees p */
   broadcast(hub, room, event, NULL);
@@ -181,7 +196,7 @@ void vt_room_away(VtHub *hub, VtParticipant *p, gint64 now_ms)
 
 void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms)
 {
-  g_autoptr(GBytes) ended = vt_msg_simple("call_ended", NULL, "reason", reason);
+  g_autoptr(GBytes) ended = vt_msg_call_ended(room, reason);
   for (guint i = 0; i < room->participants->len; i++) {
     VtParticipant *p = g_ptr_array_index(room->participants, i);
     vt_relay_participant_left(hub->relay, room->id, p->id);

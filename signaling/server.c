@@ -113,6 +113,22 @@ static gsize put_frame(guint8 *buf, const guint8 *payload, gsize len)
   return head + len;
 }
 
+/* Writes the first queued message from a buffer of its own, for the rare
+ * message larger than the shared write buffer. */
+static int write_large(Conn *c)
+{
+  g_autoptr(GBytes) msg = g_queue_pop_head(&c->out);
+  gsize len;
+  const guint8 *data = g_bytes_get_data(msg, &len);
+  g_autofree guint8 *buf = g_malloc(LWS_PRE + len + 10);
+  gsize n = put_frame(buf + LWS_PRE, data, len);
+  if (lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_RAW) < (int)n)
+    return -1;
+  if (c->out.length || c->close_code)
+    lws_callback_on_writable(c->wsi);
+  return 0;
+}
+
 /* Writes the queued messages as whole frames in one TLS write (one record
  * and one syscall for a burst instead of one per message); lws keeps
  * whatever the socket does not take yet and calls back when it is drained.
@@ -125,8 +141,11 @@ static int conn_writable(Conn *c)
   while (c->out.length) {
     gsize len;
     const guint8 *data = g_bytes_get_data(g_queue_peek_head(&c->out), &len);
-    if (used + len + 10 > room)
+    if (used + len + 10 > room) {
+      if (used == 0)
+        return write_large(c); /* bigger than the whole buffer: alone */
       break;
+    }
     used += put_frame(out + used, data, len);
     g_bytes_unref(g_queue_pop_head(&c->out));
   }
@@ -178,8 +197,10 @@ static void ip_adjust(VtServer *s, const char *ip, int delta)
 
 static int filter_connection(VtServer *s, struct lws *wsi)
 {
-  char ip[64] = "";
+  char ip[64] = "", path[16] = "";
   lws_get_peer_simple(wsi, ip, sizeof ip);
+  if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 || strcmp(path, "/ws") != 0)
+    return -1; /* the signaling socket lives at /ws only */
   if (!origin_allowed(s, wsi)) {
     g_message("refused a WebSocket from %s: Origin not allowed", ip);
     s->metrics.connections_refused++;

@@ -409,6 +409,73 @@ static void test_wrong_store_room(Fixture *fx, gconstpointer data)
   g_assert_false(has(staff, "participant_joined"));
 }
 
+/* A customer accepted from the lobby who leaves goes back to the lobby next
+ * time, not into the call they left. */
+static void test_leave_sticks(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx), *cust = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  g_autofree char *cid = join(fx, cust, "a", "customer", "cid", NULL);
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, accept);
+  g_autoptr(JsonObject) room = take(cust, "room");
+  g_assert_nonnull(room);
+  send_text(fx, cust, "{\"type\":\"leave\"}");
+  disconnect(fx, cust);
+  Fake *again = connect_peer(fx);
+  g_autofree char *t = token("a", "customer", "cid", "cid", NULL);
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, again, msg);
+  g_autoptr(JsonObject) joined = take(again, "joined");
+  g_assert_cmpstr(json_object_get_string_member(joined, "state"), ==, "lobby");
+}
+
+/* A link to a call that ended does not reopen it. */
+static void test_ended_room_stays_ended(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  send_text(fx, staff, "{\"type\":\"end_call\"}");
+  g_autoptr(JsonObject) ended = take(cust, "call_ended");
+  g_assert_cmpstr(json_object_get_string_member(ended, "room"), ==, "r1");
+  Fake *again = connect_peer(fx);
+  g_autofree char *t = token("a", "customer", "cid", "cid", "r1");
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
+  send_text(fx, again, msg);
+  g_autoptr(JsonObject) err = take(again, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "room_ended");
+}
+
+/* A long history arrives complete, in batches that stay small. */
+static void test_history_batches(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_autofree char *text = g_strnfill(4000, 'x');
+  for (int i = 0; i < 120; i++) {
+    g_autofree char *msg =
+        g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
+    send_text(fx, cust, msg);
+    fx->now += 100; /* within the rate limit */
+  }
+  Fake *late = connect_peer(fx);
+  g_free(join(fx, late, "a", "staff", "bob", "r1"));
+  guint total = 0, batches = 0;
+  JsonObject *h;
+  while ((h = take(late, "chat_history"))) {
+    guint n = json_array_get_length(json_object_get_array_member(h, "messages"));
+    g_assert_cmpuint(n, >=, 1);
+    g_assert_cmpuint(n, <=, 3); /* about 8 KiB of text per batch */
+    total += n;
+    batches++;
+    json_object_unref(h);
+  }
+  g_assert_cmpuint(total, ==, 120);
+  g_assert_cmpuint(batches, >=, 40);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -425,5 +492,8 @@ int main(int argc, char **argv)
   ADD("/hub/auth-timeout", test_auth_timeout);
   ADD("/hub/bad-token-closes", test_bad_token_closes);
   ADD("/hub/wrong-store-room", test_wrong_store_room);
+  ADD("/hub/leave-sticks", test_leave_sticks);
+  ADD("/hub/ended-room-stays-ended", test_ended_room_stays_ended);
+  ADD("/hub/history-batches", test_history_batches);
   return g_test_run();
 }
