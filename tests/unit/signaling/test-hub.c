@@ -121,13 +121,20 @@ static gboolean has(Fake *f, const char *type)
   return FALSE;
 }
 
-/* Joins and returns the participant id. */
-static char *join(Fixture *fx, Fake *f, const char *store, const char *role, const char *name,
-                  const char *room)
+/* Sends a join with a token for store, role, name (also the sub) and room. */
+static void send_join(Fixture *fx, Fake *f, const char *store, const char *role,
+                      const char *name, const char *room)
 {
   g_autofree char *t = token(store, role, name, name, room);
   g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
   send_text(fx, f, msg);
+}
+
+/* Joins and returns the participant id. */
+static char *join(Fixture *fx, Fake *f, const char *store, const char *role, const char *name,
+                  const char *room)
+{
+  send_join(fx, f, store, role, name, room);
   g_autoptr(JsonObject) joined = take(f, "joined");
   g_assert_nonnull(joined);
   JsonObject *p = json_object_get_object_member(joined, "participant");
@@ -318,9 +325,7 @@ static void test_remove(Fixture *fx, gconstpointer data)
 
   /* The same token does not get them back in. */
   Fake *again = connect_peer(fx);
-  g_autofree char *t = token("a", "customer", "cid", "cid", "r1");
-  g_autofree char *join_msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
-  send_text(fx, again, join_msg);
+  send_join(fx, again, "a", "customer", "cid", "r1");
   g_autoptr(JsonObject) err = take(again, "error");
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "removed");
 }
@@ -401,9 +406,7 @@ static void test_wrong_store_room(Fixture *fx, gconstpointer data)
   pair(fx, &staff, &cust, &sid, &cid);
   g_queue_clear_full(&staff->messages, (GDestroyNotify)json_object_unref);
   Fake *intruder = connect_peer(fx);
-  g_autofree char *t = token("b", "staff", "eve", "eve", "r1");
-  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
-  send_text(fx, intruder, msg);
+  send_join(fx, intruder, "b", "staff", "eve", "r1");
   g_autoptr(JsonObject) err = take(intruder, "error");
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "wrong_store");
   g_assert_false(has(staff, "participant_joined"));
@@ -423,9 +426,7 @@ static void test_leave_sticks(Fixture *fx, gconstpointer data)
   send_text(fx, cust, "{\"type\":\"leave\"}");
   disconnect(fx, cust);
   Fake *again = connect_peer(fx);
-  g_autofree char *t = token("a", "customer", "cid", "cid", NULL);
-  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
-  send_text(fx, again, msg);
+  send_join(fx, again, "a", "customer", "cid", NULL);
   g_autoptr(JsonObject) joined = take(again, "joined");
   g_assert_cmpstr(json_object_get_string_member(joined, "state"), ==, "lobby");
 }
@@ -440,9 +441,7 @@ static void test_ended_room_stays_ended(Fixture *fx, gconstpointer data)
   g_autoptr(JsonObject) ended = take(cust, "call_ended");
   g_assert_cmpstr(json_object_get_string_member(ended, "room"), ==, "r1");
   Fake *again = connect_peer(fx);
-  g_autofree char *t = token("a", "customer", "cid", "cid", "r1");
-  g_autofree char *msg = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", t);
-  send_text(fx, again, msg);
+  send_join(fx, again, "a", "customer", "cid", "r1");
   g_autoptr(JsonObject) err = take(again, "error");
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "room_ended");
 }
