@@ -195,22 +195,30 @@ static void ip_adjust(VtServer *s, const char *ip, int delta)
     g_hash_table_remove(s->per_ip, ip);
 }
 
+/* Answers a refused WebSocket handshake with an HTTP status, so that a
+ * browser's console and an operator's curl say why; then closes. */
+static int refuse(struct lws *wsi, unsigned int status, const char *why)
+{
+  lws_return_http_status(wsi, status, why);
+  return -1;
+}
+
 static int filter_connection(VtServer *s, struct lws *wsi)
 {
   char ip[64] = "", path[16] = "";
   lws_get_peer_simple(wsi, ip, sizeof ip);
   if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 || strcmp(path, "/ws") != 0)
-    return -1; /* the signaling socket lives at /ws only */
+    return refuse(wsi, HTTP_STATUS_NOT_FOUND, "the signaling socket is at /ws");
   if (!origin_allowed(s, wsi)) {
     g_message("refused a WebSocket from %s: Origin not allowed", ip);
     s->metrics.connections_refused++;
     vt_metrics_count(s->metrics.errors, "origin_refused");
-    return -1;
+    return refuse(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
   }
   if (ip_count(s, ip) >= s->config->max_sockets_per_ip) {
     s->metrics.connections_refused++;
     vt_metrics_count(s->metrics.errors, "too_many_connections");
-    return -1;
+    return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many connections from this address");
   }
   return 0;
 }
