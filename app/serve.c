@@ -38,15 +38,21 @@ static gboolean on_signal(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GLogLevelFlags level_of(const char *name)
+static gboolean level_of(const char *name, GLogLevelFlags *level)
 {
-  if (g_str_equal(name, "error"))
-    return G_LOG_LEVEL_CRITICAL;
-  if (g_str_equal(name, "warning"))
-    return G_LOG_LEVEL_WARNING;
-  if (g_str_equal(name, "debug"))
-    return G_LOG_LEVEL_DEBUG;
-  return G_LOG_LEVEL_INFO;
+  static const struct {
+    const char *name;
+    GLogLevelFlags level;
+  } levels[] = {{"error", G_LOG_LEVEL_CRITICAL},
+                {"warning", G_LOG_LEVEL_WARNING},
+                {"info", G_LOG_LEVEL_INFO},
+                {"debug", G_LOG_LEVEL_DEBUG}};
+  for (gsize i = 0; i < G_N_ELEMENTS(levels); i++)
+    if (name && g_str_equal(name, levels[i].name)) {
+      *level = levels[i].level;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
@@ -144,7 +150,12 @@ int vt_serve_main(int argc, char **argv)
     fprintf(stderr, "vitrine serve: unexpected argument '%s'\n", argv[1]);
     return 2;
   }
-  max_level = level_of(config->log_level);
+  if (!level_of(config->log_level, &max_level) || config->auth_timeout_s == 0 ||
+      config->max_messages_per_second == 0 || config->max_sockets_per_ip == 0) {
+    fprintf(stderr, "vitrine serve: log-level must be error, warning, info or debug, and "
+                    "auth-timeout, max-messages-per-second and max-sockets-per-ip at least 1\n");
+    return 2;
+  }
   g_log_set_default_handler(log_line, NULL);
   int status = run(config, &error);
   if (status)
