@@ -73,6 +73,7 @@ typedef enum {
   STMT_MEMBER_INSERT,
   STMT_ROOM_FIND_OPEN,
   STMT_MEMBER_DELETE,
+  STMT_ROOMS_OPEN,
   N_STMTS
 } StmtId;
 
@@ -105,6 +106,7 @@ static const char *const stmt_sql[N_STMTS] = {
                             " WHERE m.sub = ? AND r.store = ? AND r.ended_ms IS NULL"
                             " ORDER BY r.started_ms DESC, r.rowid DESC LIMIT 1",
     [STMT_MEMBER_DELETE] = "DELETE FROM room_members WHERE room = ? AND sub = ?",
+    [STMT_ROOMS_OPEN] = "SELECT id, store FROM rooms WHERE ended_ms IS NULL ORDER BY started_ms",
 };
 
 struct _VtStore {
@@ -645,6 +647,22 @@ char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *
     g_warning("store: find open room: %s", sqlite3_errmsg(store->db));
   release(stmt);
   return room;
+}
+
+GPtrArray *vt_store_rooms_open(VtStore *store)
+{
+  g_return_val_if_fail(store != NULL, NULL);
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  sqlite3_stmt *stmt = stmt_for(store, STMT_ROOMS_OPEN);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    g_ptr_array_add(out, column_dup(stmt, 0));
+    g_ptr_array_add(out, column_dup(stmt, 1));
+  }
+  if (rc != SQLITE_DONE)
+    g_warning("store: open rooms: %s", sqlite3_errmsg(store->db));
+  release(stmt);
+  return out;
 }
 
 char *vt_store_room_owner(VtStore *store, const char *room)

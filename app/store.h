@@ -111,6 +111,9 @@ gboolean vt_store_room_remove_member(VtStore *store, const char *room, const cha
 /* The open room (transfer full) that sub of store_id was last a member of,
  * or NULL. */
 char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *sub);
+/* Rooms not ended, oldest first, as pairs: room id, store id, room id, ...
+ * (transfer full). */
+GPtrArray *vt_store_rooms_open(VtStore *store);
 /* The store a room belongs to (transfer full), or NULL for an unknown room. */
 char *vt_store_room_owner(VtStore *store, const char *room);
 

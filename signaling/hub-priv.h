@@ -70,6 +70,7 @@ struct _VtRoom {
   VtShop *shop;
   GPtrArray *participants; /* of VtParticipant*, owned, in joining order */
   GHashTable *removed;     /* participant ids removed by staff */
+  gint64 empty_since_ms;   /* a room found open at start, until someone comes back; else 0 */
 };
 
 struct _VtHub {

@@ -36,6 +36,20 @@ static void peer_free(VtPeer *peer)
   g_free(peer);
 }
 
+/* Calls that were going on when the server stopped: their participants get
+ * the reconnect grace period to come back, as if their sockets had dropped;
+ * a room nobody returns to then ends. */
+static void resume_open_rooms(VtHub *hub, gint64 now_ms)
+{
+  g_autoptr(GPtrArray) open = vt_store_rooms_open(hub->store);
+  for (guint i = 0; i + 1 < open->len; i += 2) {
+    VtShop *shop = shop_get(hub, g_ptr_array_index(open, i + 1));
+    VtRoom *room = vt_room_get_or_create(hub, shop, g_ptr_array_index(open, i), now_ms, NULL);
+    if (room)
+      room->empty_since_ms = now_ms;
+  }
+}
+
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms)
 {
   VtHub *hub = g_new0(VtHub, 1);
@@ -47,6 +61,7 @@ VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics,
   hub->shops = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)shop_free);
   hub->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)vt_room_free);
   hub->peers = g_hash_table_new_full(NULL, NULL, (GDestroyNotify)peer_free, NULL);
+  resume_open_rooms(hub, now_ms);
   return hub;
 }
 

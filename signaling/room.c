@@ -149,6 +149,7 @@ gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_
   p->peer = peer;
   peer->participant = p;
   peer->state = PEER_ROOM;
+  room->empty_since_ms = 0;
 
   g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
   vt_hub_send(hub, peer, joined);
@@ -269,6 +270,10 @@ void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint6
 
 void vt_room_tick(VtHub *hub, VtRoom *room, gint64 now_ms)
 {
+  if (room->empty_since_ms && now_ms - room->empty_since_ms >= hub->config.reconnect_grace_ms) {
+    vt_room_end(hub, room, "abandoned", now_ms);
+    return;
+  }
   /* Leaving may end and free the room, so stop once it is gone. */
   for (guint i = room->participants->len; i > 0; i--) {
     if (i > room->participants->len)

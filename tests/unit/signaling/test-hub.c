@@ -20,6 +20,7 @@ typedef struct {
   VtStore *store;
   VtMetrics metrics;
   VtHub *hub;
+  VtHubConfig config;
   gint64 now;
   GPtrArray *fakes;
 } Fixture;
@@ -55,11 +56,11 @@ static void setup(Fixture *fx, gconstpointer data)
   fx->store = vt_store_open(":memory:", NULL);
   g_assert_nonnull(fx->store);
   vt_metrics_init(&fx->metrics);
-  VtHubConfig config = {.token_key = (const guint8 *)KEY, .token_key_len = strlen(KEY),
-                        .max_messages_per_second = 50, .auth_timeout_ms = 5000,
-                        .reconnect_grace_ms = 30000, .chat_history = 500};
+  fx->config = (VtHubConfig){.token_key = (const guint8 *)KEY, .token_key_len = strlen(KEY),
+                             .max_messages_per_second = 50, .auth_timeout_ms = 5000,
+                             .reconnect_grace_ms = 30000, .chat_history = 500};
   fx->now = 1700000000000;
-  fx->hub = vt_hub_new(&config, fx->store, &fx->metrics, fx->now);
+  fx->hub = vt_hub_new(&fx->config, fx->store, &fx->metrics, fx->now);
   fx->fakes = g_ptr_array_new_with_free_func((GDestroyNotify)fake_free);
 }
 
@@ -475,6 +476,47 @@ static void test_history_batches(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(batches, >=, 40);
 }
 
+/* A new hub on the same database (a server restart): the call that was going
+ * on can be resumed within the grace period, and ends when nobody returns. */
+static void restart(Fixture *fx)
+{
+  vt_hub_free(fx->hub);
+  g_ptr_array_set_size(fx->fakes, 0);
+  fx->hub = vt_hub_new(&fx->config, fx->store, &fx->metrics, fx->now);
+}
+
+static void test_restart_resume(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx), *cust = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  g_autofree char *cid = join(fx, cust, "a", "customer", "cid", NULL);
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, accept);
+  restart(fx);
+
+  fx->now += 10000;
+  Fake *back = connect_peer(fx);
+  send_join(fx, back, "a", "customer", "cid", NULL);
+  g_autoptr(JsonObject) joined = take(back, "joined");
+  g_assert_cmpstr(json_object_get_string_member(joined, "state"), ==, "room");
+}
+
+static void test_restart_abandoned(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  restart(fx);
+  fx->now += 30000;
+  vt_hub_tick(fx->hub, fx->now);
+  g_autofree char *open = vt_store_room_find_open(fx->store, "a", cid);
+  g_assert_null(open);
+  Fake *back = connect_peer(fx);
+  send_join(fx, back, "a", "customer", "cid", "r1");
+  g_autoptr(JsonObject) err = take(back, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "room_ended");
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -494,5 +536,7 @@ int main(int argc, char **argv)
   ADD("/hub/leave-sticks", test_leave_sticks);
   ADD("/hub/ended-room-stays-ended", test_ended_room_stays_ended);
   ADD("/hub/history-batches", test_history_batches);
+  ADD("/hub/restart-resume", test_restart_resume);
+  ADD("/hub/restart-abandoned", test_restart_abandoned);
   return g_test_run();
 }
