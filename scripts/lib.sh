@@ -26,6 +26,22 @@ vt_install_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 }
 
+# Installs the browser test's npm packages (playwright-core, see package.json)
+# into node_modules when they are missing; the browser test is skipped without them.
+vt_install_npm() {
+  [ -d "$VT_ROOT/node_modules/playwright-core" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is missing: the browser test will be skipped"
+    return 0
+  fi
+  echo "Installing npm packages for the browser test"
+  if [ -f "$VT_ROOT/package-lock.json" ]; then
+    (cd "$VT_ROOT" && npm ci --no-audit --no-fund)
+  else
+    (cd "$VT_ROOT" && npm install --no-audit --no-fund)
+  fi
+}
+
 # vt_build DIR [CMAKE ARGS...]
 vt_build() {
   local dir=$1

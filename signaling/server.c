@@ -399,6 +399,16 @@ static gboolean tick(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Text types with their charset, so that no browser has to guess. */
+static const struct lws_protocol_vhost_options mime_js = {NULL, NULL, ".js",
+                                                          "text/javascript; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_css = {&mime_js, NULL, ".css",
+                                                           "text/css; charset=utf-8"};
+static const struct lws_protocol_vhost_options mime_svg = {&mime_css, NULL, ".svg",
+                                                           "image/svg+xml"};
+static const struct lws_protocol_vhost_options mime_types = {&mime_svg, NULL, ".html",
+                                                             "text/html; charset=utf-8"};
+
 static void setup_mounts(VtServer *s)
 {
   const char *web = s->config->web_dir ? s->config->web_dir : VT_SOURCE_WEB_DIR;
@@ -415,6 +425,7 @@ static void setup_mounts(VtServer *s)
   s->mounts[2] = (struct lws_http_mount){.mountpoint = "/",
                                          .origin = web,
                                          .def = "index.html",
+                                         .extra_mimetypes = &mime_types,
                                          .origin_protocol = LWSMPRO_FILE,
                                          .mountpoint_len = 1};
 }
@@ -443,6 +454,10 @@ static struct lws_context *create_context(VtServer *s, const char *cert, const c
   info.retry_and_idle_policy = &s->retry;
   info.user = s;
   info.vhost_name = "vitrine";
+  /* HTTP/1.1 only: over HTTP/2 browsers open WebSockets with extended
+   * CONNECT (RFC 8441), which this libwebsockets handles badly (sockets
+   * refused or dropped, memory leaked), and the pages are small anyway. */
+  info.alpn = "http/1.1";
   info.timeout_secs = 10;
   return lws_create_context(&info);
 }

@@ -1,0 +1,265 @@
+// The customer page: pick a topic, wait in the store's line, then chat with
+// staff in the room. Customers are on phones, so the page also survives a
+// reload: the tab remembers (sessionStorage) that it was waiting or in a call
+// and joins again without asking for the topic a second time.
+
+import { Signaling } from './signaling.js';
+import { RoomView } from './room.js';
+import {
+  TOPICS,
+  bindStatus,
+  byId,
+  el,
+  errorText,
+  finishedText,
+  isTokenError,
+  makeAlert,
+  peekClaims,
+  readToken,
+  showView,
+  topicLabel,
+} from './ui.js';
+
+const VIEWS = [
+  'view-loading',
+  'view-blocked',
+  'view-start',
+  'view-waiting',
+  'view-room',
+  'view-ended',
+];
+const SESSION_KEY = 'vitrine.customer.session';
+
+const alertBox = makeAlert(byId('alert'));
+const room = new RoomView({
+  people: byId('people'),
+  log: byId('chat-log'),
+  pending: byId('chat-pending'),
+  form: byId('chat-form'),
+  input: byId('chat-input'),
+  error: byId('chat-error'),
+});
+let client = null;
+let unbindStatus = () => {};
+let lastError = null;
+let wasInRoom = false;
+
+function show(view) {
+  showView(VIEWS, view);
+}
+
+// A page that cannot go on: why, and (for support) the server's error code.
+function blocked(title, detail, link = null, code = null) {
+  byId('blocked-title').textContent = title;
+  byId('blocked-detail').textContent = detail;
+  byId('blocked-code').textContent = code ? `Error code: ${code}` : '';
+  byId('blocked-code').hidden = !code;
+  const a = byId('blocked-link');
+  a.hidden = !link;
+  if (link) {
+    a.href = link.href;
+    a.textContent = link.text;
+  }
+  show('view-blocked');
+}
+
+function ended(title, detail, { canStartAgain = true } = {}) {
+  byId('ended-title').textContent = title;
+  byId('ended-detail').textContent = detail;
+  byId('start-again').hidden = !canStartAgain;
+  show('view-ended');
+  byId('ended-title').focus({ preventScroll: true });
+}
+
+// ---- remembering an open session across reloads ----
+
+function saveSession(token, topic) {
+  try {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, topic }));
+  } catch {
+    // Private browsing may refuse storage; a reload then asks for the topic again.
+  }
+}
+
+function loadSession(token) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
+    return saved && saved.token === token ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+function forgetSession() {
+  try {
+    sessionStorage.removeItem(SESSION_KEY);
+  } catch {
+    // Nothing to forget.
+  }
+}
+
+// ---- the topic picker ----
+
+function buildTopics() {
+  const options = TOPICS.map((t, i) =>
+    el('label', { class: 'topic' }, [
+      el('input', {
+        attrs: {
+          type: 'radio',
+          name: 'topic',
+          value: t.id,
+          id: `topic-${t.id}`,
+          required: i === 0,
+        },
+      }),
+      el('span', { class: 'topic__text' }, [
+        el('span', { class: 'topic__label', text: t.label }),
+        el('span', { class: 'topic__hint', text: t.hint }),
+      ]),
+    ]),
+  );
+  byId('topic-options').replaceChildren(...options);
+}
+
+function chosenTopic() {
+  const checked = byId('topic-form').querySelector('input[name="topic"]:checked');
+  return checked ? checked.value : null;
+}
+
+// ---- the session ----
+
+function waitingText(position, waiting) {
+  if (waiting <= 1) return 'You’re the only one waiting, so it shouldn’t be long.';
+  const ahead = position - 1;
+  if (ahead === 0) return 'You’re next! A member of staff will be with you shortly.';
+  return ahead === 1 ? '1 person is ahead of you.' : `${ahead} people are ahead of you.`;
+}
+
+function onError(msg) {
+  lastError = msg;
+  // These end the session; onFinished says so.
+  if (isTokenError(msg.code) || msg.code === 'removed' || msg.code === 'room_ended') return;
+  alertBox.show(errorText(msg), msg.code);
+}
+
+function onFinished({ why }) {
+  if (why === 'auth_failed') {
+    forgetSession();
+    const reason = lastError ? errorText(lastError) : 'The store could not check your link.';
+    blocked('We couldn’t open your conversation', reason, null, lastError?.code);
+  } else if (why === 'replaced') {
+    ended(
+      'This conversation is open somewhere else',
+      'You opened it in another tab or on another device. Carry on there, or reload this page to continue here.',
+      { canStartAgain: false },
+    );
+  } else if (why === 'call_ended') {
+    forgetSession();
+    ended('The call has ended', 'Thank you for talking to us. You can close this page now.');
+  } else if (why === 'removed') {
+    forgetSession();
+    ended(
+      'You were removed from the call',
+      'A member of staff ended your part in this call. If you think this was a mistake, please contact the store.',
+    );
+  } else if (why === 'left') {
+    forgetSession();
+    if (wasInRoom) ended('You left the call', 'Thank you for talking to us. Come back any time.');
+    else ended('You left the line', 'You’re no longer waiting. Come back any time.');
+  } else if (why === 'too_large' || why === 'unsupported_protocol') {
+    blocked('Something went wrong', finishedText(why), null, why);
+  }
+}
+
+function connect(token, topic) {
+  alertBox.hide();
+  lastError = null;
+  wasInRoom = false;
+  saveSession(token, topic);
+  byId('waiting-topic').textContent = topicLabel(topic);
+  byId('position').textContent = 'Joining the line…';
+  byId('waiting-detail').textContent = 'A member of staff will be with you shortly.';
+  show('view-waiting');
+
+  client = new Signaling(token, { topic });
+  unbindStatus();
+  unbindStatus = bindStatus(client, byId('status'));
+  room.attach(client);
+  client.on('joined', (msg) => {
+    if (msg.participant.role !== 'customer') {
+      client.stop('wrong_page');
+      blocked('This is a staff link', 'It opens the staff console, not the customer page.', {
+        href: `/staff.html${location.hash}`,
+        text: 'Open the staff console',
+      });
+      return;
+    }
+    if (msg.state === 'lobby') show('view-waiting');
+  });
+  client.on('lobby_position', ({ position, waiting }) => {
+    byId('position').textContent = `You are number ${position} in line`;
+    byId('waiting-detail').textContent = waitingText(position, waiting);
+  });
+  client.on('room', () => {
+    wasInRoom = true;
+    alertBox.hide();
+    show('view-room');
+  });
+  client.on('error', onError);
+  client.on('finished', onFinished);
+  client.start(topic);
+}
+
+function leave() {
+  if (!client) return;
+  // Without a connection the server cannot be told; it notices the socket
+  // went and frees the place itself.
+  if (!client.leave()) client.stop('left');
+}
+
+function main() {
+  const token = readToken();
+  if (!token) {
+    blocked(
+      'This page needs your personal link',
+      'Please open the link the store sent you. It ends with “#token=” followed by a long code.',
+    );
+    return;
+  }
+  const claims = peekClaims(token);
+  if (claims?.role === 'staff') {
+    blocked('This is a staff link', 'It opens the staff console, not the customer page.', {
+      href: `/staff.html${location.hash}`,
+      text: 'Open the staff console',
+    });
+    return;
+  }
+  byId('greeting').textContent = claims?.name ? `Hello, ${claims.name}!` : 'Hello!';
+  buildTopics();
+
+  byId('topic-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const topic = chosenTopic();
+    byId('topic-error').hidden = Boolean(topic);
+    if (!topic) {
+      byId('topic-options').querySelector('input')?.focus();
+      return;
+    }
+    connect(token, topic);
+  });
+  byId('topic-form').addEventListener('change', () => {
+    byId('topic-error').hidden = true;
+  });
+  byId('leave-line').addEventListener('click', leave);
+  byId('leave-call').addEventListener('click', leave);
+  byId('start-again').addEventListener('click', () => {
+    alertBox.hide();
+    show('view-start');
+  });
+
+  const saved = loadSession(token);
+  if (saved) connect(token, saved.topic);
+  else show('view-start');
+}
+
+main();
