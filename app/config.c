@@ -223,7 +223,7 @@ gboolean vt_config_load(VtConfig *config, int *argc, char ***argv, const char *s
                                 keys[i].about, "VALUE"};
   entries[G_N_ELEMENTS(keys)] = (GOptionEntry){
       "config", 0, 0, G_OPTION_ARG_FILENAME, &ignored_path, "Configuration file", "PATH"};
-  entries[G_N_ELEMENTS(keys) + 1] = (GOptionEntry){NULL};
+  entries[G_N_ELEMENTS(keys) + 1] = (GOptionEntry){0};
 
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
   g_option_context_set_summary(ctx, summary);

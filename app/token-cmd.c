@@ -47,7 +47,7 @@ int vt_token_cmd_main(int argc, char **argv)
       {"room", 0, 0, G_OPTION_ARG_STRING, &room, "Room to join directly", "ID"},
       {"ttl", 0, 0, G_OPTION_ARG_INT, &ttl, "Seconds the token is valid (default 3600)", "S"},
       {"jti", 0, 0, G_OPTION_ARG_STRING, &jti, "Token id", "ID"},
-      {NULL}};
+      {0}};
   g_autoptr(VtConfig) config = vt_config_new();
   g_autoptr(GError) error = NULL;
   if (!vt_config_load(config, &argc, &argv, "Prints a join token signed with the server's secret.",

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
       {"probe-port", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &probe_port, NULL, NULL},
       {"probe-key", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &probe_key, NULL, NULL},
       {"probe-count", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &probe_count, NULL, NULL},
-      {NULL}};
+      {0}};
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, NULL) || sockets < 1 || room_size < 1 ||
