@@ -103,9 +103,11 @@ void vt_lobby_broadcast(VtHub *hub, VtShop *shop);
 void vt_lobby_send_snapshot(VtHub *hub, VtShop *shop, VtPeer *staff);
 
 /* room.c */
-/* NULL with error set when the room cannot be (re)opened, such as an ended room. */
-VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
-                              GError **error);
+/* NULL with error set when the room cannot be (re)opened, such as an ended room.
+ * reason is logged with room_start when the room is made (NULL for a new call,
+ * "resumed" for a call found open at start). */
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const char *reason,
+                              gint64 now_ms, GError **error);
 void vt_room_free(VtRoom *room);
 VtParticipant *vt_room_find(VtRoom *room, const char *participant_id);
 /* Puts the peer in the room (new participant or taking back its place). */

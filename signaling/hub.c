@@ -44,7 +44,8 @@ static void resume_open_rooms(VtHub *hub, gint64 now_ms)
   g_autoptr(GPtrArray) open = vt_store_rooms_open(hub->store);
   for (guint i = 0; i + 1 < open->len; i += 2) {
     VtShop *shop = shop_get(hub, g_ptr_array_index(open, i + 1));
-    VtRoom *room = vt_room_get_or_create(hub, shop, g_ptr_array_index(open, i), now_ms, NULL);
+    VtRoom *room =
+        vt_room_get_or_create(hub, shop, g_ptr_array_index(open, i), "resumed", now_ms, NULL);
     if (room)
       room->empty_since_ms = now_ms;
   }
@@ -271,7 +272,7 @@ static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gi
   g_autofree char *room_id = target_room(hub, peer);
   if (room_id) {
     g_autoptr(GError) error = NULL;
-    VtRoom *room = vt_room_get_or_create(hub, peer->shop, room_id, now_ms, &error);
+    VtRoom *room = vt_room_get_or_create(hub, peer->shop, room_id, NULL, now_ms, &error);
     if (room) {
       vt_room_enter(hub, room, peer, msg->last_chat_id, msg->ref, now_ms);
     } else {

@@ -102,7 +102,7 @@ void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint
 
   g_autofree char *id = new_room_id();
   g_autoptr(GError) error = NULL;
-  VtRoom *room = vt_room_get_or_create(hub, staff->shop, id, now_ms, &error);
+  VtRoom *room = vt_room_get_or_create(hub, staff->shop, id, NULL, now_ms, &error);
   if (!room) {
     g_warning("accept: %s", error->message);
     vt_hub_send_error(hub, staff, msg->ref, "internal", NULL, "the room could not be made");

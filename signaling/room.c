@@ -49,8 +49,8 @@ static void broadcast(VtHub *hub, VtRoom *room, GBytes *msg, VtParticipant *exce
   }
 }
 
-VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
-                              GError **error)
+VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const char *reason,
+                              gint64 now_ms, GError **error)
 {
   VtRoom *room = g_hash_table_lookup(hub->rooms, id);
   if (room)
@@ -66,7 +66,7 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, gint64 n
   room->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_insert(hub->rooms, room->id, room);
   g_hash_table_insert(shop->rooms, room->id, room);
-  vt_hub_log(hub, VT_CALL_ROOM_START, shop, id, NULL, -1, NULL, now_ms);
+  vt_hub_log(hub, VT_CALL_ROOM_START, shop, id, NULL, -1, reason, now_ms);
   return room;
 }
 
