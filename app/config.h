@@ -23,6 +23,14 @@ typedef struct {
   guint auth_timeout_s;
   guint reconnect_grace_s;
   guint chat_history;
+  /* [relay] */
+  char *media;
+  guint relay_workers;
+  char **relay_addresses;
+  char *relay_ports;
+  char *relay_public_ip;
+  char *relay_ice_tcp;
+  guint relay_max_bitrate;
   /* [tokens] */
   char *token_secret;
   /* [log] */

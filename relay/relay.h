@@ -1,13 +1,16 @@
 /* The in-process interface between signaling and the relay (the SFU).
  *
- * Signaling hands the relay each participant's media negotiation: the offer
- * of their publish connection, the answer of their receive connection and
- * trickled ICE candidates of both. The relay answers through VtRelayEvents on
- * the main thread. Calls are made on the main thread only.
+ * Signaling tells the relay who is in which room and hands it each
+ * participant's media negotiation: the offer of their publish connection, the
+ * answer of their receive (subscribe) connection and trickled ICE candidates
+ * of both. The relay answers through VtRelayEvents on the main thread. Calls
+ * are made on the main thread only; each is checked there (an SDP that cannot
+ * be accepted fails at once with the reason) and then carried to the worker
+ * thread the room lives on (design.md, "Threads").
  *
- * This build has no media path yet (see the relay issue): every call fails
- * with VT_RELAY_ERROR_NOT_AVAILABLE, which signaling reports to the client as
- * `not_available`. */
+ * A relay created without media (VtRelayConfig.enabled FALSE, or when its
+ * DTLS certificate cannot be made) fails every call with
+ * VT_RELAY_ERROR_NOT_AVAILABLE, which signaling reports as `not_available`. */
 #pragma once
 
 #include <glib.h>
@@ -30,15 +33,33 @@ typedef enum {
 GQuark vt_relay_error_quark(void);
 
 /* What the relay says back about one participant (identified by the
- * room and participant ids signaling gave it). */
+ * room and participant ids signaling gave it). Events for a participant who
+ * has left since may still arrive: signaling ignores them. */
 typedef struct {
+  /* "answer" to a publish offer; "offer" of the subscribe connection. The
+   * relay's candidates are in the SDP (a=end-of-candidates). */
   void (*sdp)(gpointer data, const char *room, const char *participant, VtPcKind pc,
               const char *type, const char *sdp);
-  void (*candidate)(gpointer data, const char *room, const char *participant, VtPcKind pc,
-                    const char *candidate, const char *sdp_mid, int mline_index);
+  /* "connected", or "failed" with a reason code and a sentence. */
+  void (*state)(gpointer data, const char *room, const char *participant, VtPcKind pc,
+                const char *state, const char *reason, const char *detail);
+  /* A negotiation message refused on the worker (code "bad_sdp" ...). */
+  void (*error)(gpointer data, const char *room, const char *participant, VtPcKind pc,
+                const char *code, const char *message);
 } VtRelayEvents;
 
-VtRelay *vt_relay_new(const VtRelayEvents *events, gpointer data);
+typedef struct {
+  gboolean enabled;         /* FALSE: no media path (every call: not_available) */
+  guint workers;            /* worker threads; 0: one per core */
+  char **local_addresses;   /* gather only these (NULL: every interface) */
+  guint min_port, max_port; /* UDP port range (0, 0: any) */
+  char *public_ipv4;        /* announced instead of the host address (1:1 NAT) */
+  gboolean ice_tcp;
+  guint max_bitrate_bps; /* REMB sent to publishers */
+} VtRelayConfig;
+
+/* `config` is copied. */
+VtRelay *vt_relay_new(const VtRelayConfig *config, const VtRelayEvents *events, gpointer data);
 void vt_relay_free(VtRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtRelay, vt_relay_free)
 
@@ -50,7 +71,24 @@ gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char 
 gboolean vt_relay_add_candidate(VtRelay *relay, const char *room, const char *participant,
                                 VtPcKind pc, const char *candidate, const char *sdp_mid,
                                 int mline_index, GError **error);
+/* The participant is in the room with a fresh client (first join, reload or
+ * reconnect): what the relay held for an earlier client of theirs goes, and
+ * they get a subscribe offer once someone else publishes. */
+void vt_relay_participant_joined(VtRelay *relay, const char *room, const char *participant);
 /* The participant left the room: everything the relay holds for them goes. */
 void vt_relay_participant_left(VtRelay *relay, const char *room, const char *participant);
+
+/* Recorder hook: clear RTP of the participant's published track of `kind`
+ * ("audio"/"video") goes to fn on the room's worker thread (never blocking
+ * there), until the track goes; then destroy(data) runs on that thread.
+ * Returns FALSE (destroy not called) when media is off; a participant who
+ * publishes nothing yet gets destroy(data) at once on the worker. */
+typedef void (*VtRelayTapFunc)(gpointer data, const guint8 *rtp, gsize len);
+gboolean vt_relay_add_tap(VtRelay *relay, const char *room, const char *participant,
+                          const char *kind, VtRelayTapFunc fn, gpointer data,
+                          GDestroyNotify destroy);
+
+/* Rooms with media state, and peer connections that are up (for /metrics). */
+guint vt_relay_room_count(VtRelay *relay);
 
 G_END_DECLS

@@ -63,6 +63,7 @@ struct _VtParticipant {
   VtRole role;
   VtPeer *peer;   /* NULL while away */
   gint64 away_ms; /* when the socket went */
+  char *publish_ref; /* ref of the last publish_offer, echoed by its answer */
 };
 
 struct _VtRoom {
@@ -110,6 +111,9 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const ch
                               gint64 now_ms, GError **error);
 void vt_room_free(VtRoom *room);
 VtParticipant *vt_room_find(VtRoom *room, const char *participant_id);
+
+/* media.c: relay events -> messages */
+extern const VtRelayEvents vt_hub_relay_events;
 /* Puts the peer in the room (new participant or taking back its place). */
 gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id,
                        const char *ref, gint64 now_ms);

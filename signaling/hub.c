@@ -54,8 +54,7 @@ static void resume_open_rooms(VtHub *hub, gint64 now_ms)
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms)
 {
   VtHub *hub = g_new0(VtHub, 1);
-  static const VtRelayEvents no_events = {NULL, NULL};
-  hub->relay = vt_relay_new(&no_events, hub);
+  hub->relay = vt_relay_new(config->relay, &vt_hub_relay_events, hub);
   hub->config = *config;
   hub->store = store;
   hub->metrics = metrics;
@@ -323,6 +322,10 @@ static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
   const char *room = peer->participant->room->id;
   g_autoptr(GError) error = NULL;
   gboolean ok;
+  if (msg->type == VT_MSG_PUBLISH_OFFER) {
+    g_free(peer->participant->publish_ref);
+    peer->participant->publish_ref = g_strdup(msg->ref);
+  }
   if (msg->type == VT_MSG_PUBLISH_OFFER)
     ok = vt_relay_publish_offer(hub->relay, room, peer->id, msg->sdp, &error);
   else if (msg->type == VT_MSG_SUBSCRIBE_ANSWER)

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "app/store.h"
+#include "relay/relay.h"
 #include "signaling/metrics.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,7 @@ typedef struct {
 } VtTransport;
 
 typedef struct {
+  const VtRelayConfig *relay; /* NULL: no media (not_available); read in vt_hub_new only */
   const guint8 *token_key; /* HS256 key; must outlive the hub */
   gsize token_key_len;
   guint max_messages_per_second;

@@ -19,6 +19,7 @@ static void participant_free(VtParticipant *p)
   g_free(p->id);
   g_free(p->sub);
   g_free(p->name);
+  g_free(p->publish_ref);
   g_free(p);
 }
 
@@ -159,6 +160,8 @@ gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_
   g_autoptr(GBytes) event =
       vt_msg_participant(returning ? "participant_back" : "participant_joined", p, NULL);
   broadcast(hub, room, event, p);
+  /* A new socket is a new client: its media starts afresh. */
+  vt_relay_participant_joined(hub->relay, room->id, p->id);
   return TRUE;
 }
 

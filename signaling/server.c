@@ -4,6 +4,8 @@
  * protocol decision is the hub's. */
 #include "signaling/server.h"
 
+#include "app/relay-config.h"
+
 #include <gio/gio.h>
 #include <libwebsockets.h>
 #include <string.h>
@@ -483,7 +485,13 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
   s->scratch_len = LWS_PRE + VT_PROTOCOL_MAX_MESSAGE * 4;
   s->scratch = g_malloc(s->scratch_len);
   vt_metrics_init(&s->metrics);
+  VtRelayConfig relay_config;
+  if (!vt_relay_config_from(config, &relay_config, error)) {
+    vt_server_free(s);
+    return NULL;
+  }
   VtHubConfig hub_config = {
+      .relay = &relay_config,
       .token_key = (const guint8 *)token_key,
       .token_key_len = strlen(token_key),
       .max_messages_per_second = config->max_messages_per_second,

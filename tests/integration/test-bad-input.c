@@ -526,9 +526,7 @@ static void test_permissions(void)
   static const char ice[] =
       "{\"type\":\"ice\",\"pc\":\"publish\",\"candidate\":\"\",\"sdp_mid\":\"0\"}";
   vt_test_client_send(in_room, offer);
-  expect_error(in_room, "not_available", NULL);
-  vt_test_client_send(in_room, ice);
-  expect_error(in_room, "not_available", NULL);
+  expect_error(in_room, "bad_sdp", "sdp");
   expect_alive(in_room);
   vt_test_client_send(console, offer);
   expect_error(console, "not_in_room", NULL);
@@ -538,11 +536,24 @@ static void test_permissions(void)
   expect_alive(customer);
 
   g_assert_cmpint(error_count(server, "forbidden"), ==, 3);
-  g_assert_cmpint(error_count(server, "not_available"), ==, 2);
+  g_assert_cmpint(error_count(server, "bad_sdp"), ==, 1);
   g_assert_cmpint(error_count(server, "not_in_room"), ==, 2);
   vt_test_client_free(customer);
   vt_test_client_free(in_room);
   vt_test_client_free(console);
+  vt_test_server_free(server);
+
+  /* With media off, negotiation is refused as not available, not as bad. */
+  server = start_with("--media=off");
+  g_autofree char *off_token = vt_test_token(server, "shop-a", "staff", "Ann", "ann", "r1");
+  in_room = vt_test_client_new(server, NULL);
+  json_object_unref(vt_test_client_join(in_room, off_token));
+  vt_test_client_send(in_room, offer);
+  expect_error(in_room, "not_available", NULL);
+  vt_test_client_send(in_room, ice);
+  expect_error(in_room, "not_available", NULL);
+  expect_alive(in_room);
+  vt_test_client_free(in_room);
   vt_test_server_free(server);
 }
 

@@ -61,6 +61,8 @@ VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flag
   g_ptr_array_add(argv, "serve");
   g_ptr_array_add(argv, "--port=0");
   g_ptr_array_add(argv, "--listen=127.0.0.1");
+  g_ptr_array_add(argv, "--relay-addresses=127.0.0.1"); /* media stays on loopback */
+  g_ptr_array_add(argv, "--relay-workers=1");
   g_autofree char *dd = g_strconcat("--data-dir=", s->data_dir, NULL);
   g_ptr_array_add(argv, dd);
   for (const char *const *f = flags; f && *f; f++)

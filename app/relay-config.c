@@ -1,0 +1,67 @@
+/* [relay] keys -> VtRelayConfig; see relay-config.h. */
+#include "app/relay-config.h"
+
+#include <gio/gio.h>
+
+static gboolean parse_switch(const char *key, const char *value, gboolean *out, GError **error)
+{
+  if (g_strcmp0(value, "on") == 0 || g_strcmp0(value, "off") == 0) {
+    *out = g_strcmp0(value, "on") == 0;
+    return TRUE;
+  }
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: '%s' is not on or off", key,
+              value ? value : "");
+  return FALSE;
+}
+
+static gboolean parse_ports(const char *value, guint *min, guint *max, GError **error)
+{
+  *min = *max = 0;
+  if (!value)
+    return TRUE;
+  g_auto(GStrv) parts = g_strsplit(value, "-", 2);
+  guint64 lo, hi;
+  if (g_strv_length(parts) != 2 ||
+      !g_ascii_string_to_unsigned(parts[0], 10, 1, 65535, &lo, NULL) ||
+      !g_ascii_string_to_unsigned(parts[1], 10, 1, 65535, &hi, NULL) || lo > hi) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "relay-ports: '%s' is not a range MIN-MAX of UDP ports", value);
+    return FALSE;
+  }
+  *min = (guint)lo;
+  *max = (guint)hi;
+  return TRUE;
+}
+
+static gboolean check_addresses(char **addresses, const char *public_ip, GError **error)
+{
+  for (char **a = addresses; a && *a; a++) {
+    if (!g_hostname_is_ip_address(*a)) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "relay-addresses: '%s' is not an IP address", *a);
+      return FALSE;
+    }
+  }
+  g_autoptr(GInetAddress) pub = public_ip ? g_inet_address_new_from_string(public_ip) : NULL;
+  if (public_ip && (!pub || g_inet_address_get_family(pub) != G_SOCKET_FAMILY_IPV4)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "relay-public-ip: '%s' is not an IPv4 address", public_ip);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean vt_relay_config_from(const VtConfig *config, VtRelayConfig *out, GError **error)
+{
+  *out = (VtRelayConfig){0};
+  if (!parse_switch("media", config->media, &out->enabled, error) ||
+      !parse_switch("relay-ice-tcp", config->relay_ice_tcp, &out->ice_tcp, error) ||
+      !parse_ports(config->relay_ports, &out->min_port, &out->max_port, error) ||
+      !check_addresses(config->relay_addresses, config->relay_public_ip, error))
+    return FALSE;
+  out->workers = config->relay_workers;
+  out->local_addresses = config->relay_addresses;
+  out->public_ipv4 = config->relay_public_ip;
+  out->max_bitrate_bps = config->relay_max_bitrate;
+  return TRUE;
+}

@@ -1,0 +1,79 @@
+/* What the relay says back, turned into messages to the participant's socket
+ * (docs/protocol.md, section 8). Events for someone who has left, or whose
+ * socket is away, are dropped: a client that comes back starts its media
+ * afresh (vt_relay_participant_joined). */
+#include "signaling/hub-priv.h"
+
+static const char *pc_name(VtPcKind pc)
+{
+  return pc == VT_PC_PUBLISH ? "publish" : "subscribe";
+}
+
+static VtParticipant *find(VtHub *hub, const char *room_id, const char *participant)
+{
+  VtRoom *room = g_hash_table_lookup(hub->rooms, room_id);
+  VtParticipant *p = room ? vt_room_find(room, participant) : NULL;
+  return p && p->peer ? p : NULL;
+}
+
+static void add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  if (!value)
+    return;
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, value);
+}
+
+static void on_sdp(gpointer data, const char *room, const char *participant, VtPcKind pc,
+                   const char *type, const char *sdp)
+{
+  VtHub *hub = data;
+  VtParticipant *p = find(hub, room, participant);
+  if (!p)
+    return;
+  gboolean answer = pc == VT_PC_PUBLISH;
+  JsonBuilder *b = vt_msg_begin(answer ? "publish_answer" : "subscribe_offer",
+                                answer ? p->publish_ref : NULL);
+  add_string(b, "sdp", sdp);
+  g_autoptr(GBytes) msg = vt_msg_finish(b);
+  vt_hub_send(hub, p->peer, msg);
+}
+
+static void on_state(gpointer data, const char *room, const char *participant, VtPcKind pc,
+                     const char *state, const char *reason, const char *detail)
+{
+  VtHub *hub = data;
+  VtParticipant *p = find(hub, room, participant);
+  if (!p)
+    return;
+  JsonBuilder *b = vt_msg_begin("media_state", NULL);
+  add_string(b, "pc", pc_name(pc));
+  add_string(b, "state", state);
+  add_string(b, "reason", reason);
+  add_string(b, "message", detail);
+  g_autoptr(GBytes) msg = vt_msg_finish(b);
+  vt_hub_send(hub, p->peer, msg);
+}
+
+static void on_error(gpointer data, const char *room, const char *participant, VtPcKind pc,
+                     const char *code, const char *message)
+{
+  VtHub *hub = data;
+  VtParticipant *p = find(hub, room, participant);
+  if (!p)
+    return;
+  vt_metrics_count(hub->metrics->errors, code);
+  JsonBuilder *b = vt_msg_begin("error", pc == VT_PC_PUBLISH ? p->publish_ref : NULL);
+  add_string(b, "code", code);
+  add_string(b, "field", "sdp");
+  add_string(b, "pc", pc_name(pc));
+  add_string(b, "message", message);
+  g_autoptr(GBytes) msg = vt_msg_finish(b);
+  vt_hub_send(hub, p->peer, msg);
+}
+
+const VtRelayEvents vt_hub_relay_events = {
+    .sdp = on_sdp,
+    .state = on_state,
+    .error = on_error,
+};
