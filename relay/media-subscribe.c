@@ -57,7 +57,7 @@ static gboolean bind(VtMediaPeer *p, VtPubTrack *t)
   slot->ssrc = new_ssrc(p);
   slot->rtx_ssrc = t->kind == VT_SDP_KIND_VIDEO ? new_ssrc(p) : 0;
   slot->rtx_seq = (guint16)g_random_int();
-  slot->need_keyframe = TRUE;
+  slot->need_keyframe = t->kind == VT_SDP_KIND_VIDEO;
   g_ptr_array_add(t->slots, slot);
   return TRUE;
 }

@@ -332,6 +332,11 @@ int vt_transport_send_rtcp(VtMediaTransport *t, uint8_t *buf, size_t len, size_t
   return rc;
 }
 
+int vt_transport_send_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len)
+{
+  return vt_ice_send(t->ice, buf, len);
+}
+
 void vt_transport_get_stats(const VtMediaTransport *t, VtMediaTransportStats *stats)
 {
   *stats = t->stats;

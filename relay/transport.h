@@ -88,6 +88,9 @@ gboolean vt_transport_is_up(const VtMediaTransport *t);
  * of protecting or sending. The packet path: no allocation. */
 int vt_transport_send_rtp(VtMediaTransport *t, uint8_t *buf, size_t len, size_t cap);
 int vt_transport_send_rtcp(VtMediaTransport *t, uint8_t *buf, size_t len, size_t cap);
+/* Sends bytes as they are on the selected pair (what DTLS uses; tests use it
+ * to send what a broken peer would). Returns 0 or a negative errno. */
+int vt_transport_send_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len);
 
 void vt_transport_get_stats(const VtMediaTransport *t, VtMediaTransportStats *stats);
 

@@ -314,6 +314,27 @@ JsonObject *vt_test_client_wait(VtTestClient *c, const char *type, guint timeout
   return w.found;
 }
 
+static gboolean take_check(gpointer data)
+{
+  Wait *w = data;
+  for (GList *l = w->client->messages.head; l; l = l->next) {
+    const char *type = json_object_get_string_member_with_default(l->data, "type", "");
+    if (g_str_equal(type, w->type)) {
+      w->found = l->data;
+      g_queue_delete_link(&w->client->messages, l);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+JsonObject *vt_test_client_take(VtTestClient *c, const char *type, guint timeout_ms)
+{
+  Wait w = {c, type, NULL, NULL};
+  vt_test_run_until(take_check, &w, timeout_ms);
+  return w.found;
+}
+
 JsonObject *vt_test_client_wait_error(VtTestClient *c, const char *code, guint timeout_ms)
 {
   Wait w = {c, "error", code, NULL};

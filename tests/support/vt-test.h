@@ -61,6 +61,8 @@ JsonObject *vt_test_client_join(VtTestClient *client, const char *token);
 /* Waits for the next message of that type, dropping others before it; NULL
  * on timeout. (transfer full) */
 JsonObject *vt_test_client_wait(VtTestClient *client, const char *type, guint timeout_ms);
+/* Waits for the first message of that type, keeping the others queued. */
+JsonObject *vt_test_client_take(VtTestClient *client, const char *type, guint timeout_ms);
 /* Waits for an error message with that code; (transfer full) or NULL. */
 JsonObject *vt_test_client_wait_error(VtTestClient *client, const char *code,
                                       guint timeout_ms);
