@@ -94,9 +94,162 @@ static void test_forward(void)
   vt_test_server_free(server);
 }
 
+typedef struct {
+  VtTestPeer *peer;
+  const char *participant;
+} TrackWait;
+
+static gboolean has_keyframe(gpointer data)
+{
+  TrackWait *w = data;
+  VtPeerTrack *t = vt_test_peer_track(w->peer, w->participant, VT_SDP_KIND_VIDEO);
+  return t && t->keyframes > 0;
+}
+
+/* A subscriber that joins mid-stream (keyframes only every 10 s) gets one at
+ * once: the relay asks the publisher for it. PLIs of many subscribers are
+ * merged into at most one request per 500 ms. */
+static void test_keyframes(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  VtPeerMedia media = {.audio = TRUE, .rtx = TRUE, .keyframe_interval = 300};
+  if (!vt_test_peer_publish(pub->peer, &media, WAIT_MS))
+    g_error("publish: %s", pub->peer->failure);
+  vt_test_run_for(1500);
+
+  Member *late = member_join(server, "late", "r1");
+  gint64 start = g_get_monotonic_time();
+  subscribe(late);
+  TrackWait w = {late->peer, pub->id};
+  g_assert_true(vt_test_run_until(has_keyframe, &w, 3000));
+  VtPeerTrack *video = vt_test_peer_track(late->peer, pub->id, VT_SDP_KIND_VIDEO);
+  g_assert_true(video->first_was_keyframe);
+  g_test_message("late joiner: first keyframe after %" G_GINT64_FORMAT " ms",
+                 (video->first_keyframe_us - start) / 1000);
+  g_assert_cmpint(video->first_keyframe_us - start, <, 1000 * 1000);
+  g_assert_cmpuint(pub->peer->plis_received, >=, 1);
+
+  /* Three subscribers' worth of PLIs every 20 ms for 2 s. */
+  Member *more[2];
+  for (int i = 0; i < 2; i++) {
+    g_autofree char *name = g_strdup_printf("more%d", i);
+    more[i] = member_join(server, name, "r1");
+    subscribe(more[i]);
+  }
+  vt_test_run_for(600);
+  guint64 before = pub->peer->plis_received + pub->peer->firs_received;
+  for (int round = 0; round < 100; round++) {
+    vt_test_peer_send_pli(late->peer, video);
+    for (int i = 0; i < 2; i++)
+      vt_test_peer_send_pli(more[i]->peer,
+                            vt_test_peer_track(more[i]->peer, pub->id, VT_SDP_KIND_VIDEO));
+    vt_test_run_for(20);
+  }
+  vt_test_run_for(100);
+  guint64 requests = pub->peer->plis_received + pub->peer->firs_received - before;
+  g_test_message("300 PLIs in 2 s became %" G_GUINT64_FORMAT " requests", requests);
+  g_assert_cmpuint(requests, >=, 3);
+  g_assert_cmpuint(requests, <=, 5);
+  for (int i = 0; i < 2; i++)
+    member_free(more[i]);
+  member_free(late);
+  member_free(pub);
+  vt_test_server_free(server);
+}
+
+static gboolean rtx_arrived(gpointer data)
+{
+  return ((VtPeerTrack *)data)->rtx_packets > 0;
+}
+
+typedef struct {
+  VtTestPeer *peer;
+  guint16 seq;
+} NackWait;
+
+static gboolean nacked(gpointer data)
+{
+  NackWait *w = data;
+  for (guint i = 0; i < w->peer->nacked_seqs->len; i++)
+    if (g_array_index(w->peer->nacked_seqs, guint16, i) == w->seq)
+      return TRUE;
+  return FALSE;
+}
+
+/* A subscriber's NACK is answered from the relay's cache as RTX; a packet
+ * lost on the publisher's uplink is NACKed upstream. */
+static void test_nack(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  publish(pub);
+  subscribe(sub);
+  vt_test_run_for(1000);
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+  g_assert_nonnull(video);
+  g_assert_cmpuint(video->rtx_ssrc, !=, 0);
+  vt_test_peer_send_nack(sub->peer, video, (guint16)(video->max_seq - 5));
+  g_assert_true(vt_test_run_until(rtx_arrived, video, 2000));
+  g_assert_cmpuint(video->rtx_packets, ==, 1);
+
+  NackWait w = {pub->peer, (guint16)(pub->peer->video_seq + 10)};
+  pub->peer->skip_seq_once = w.seq;
+  g_assert_true(vt_test_run_until(nacked, &w, 2000));
+  member_free(sub);
+  member_free(pub);
+  vt_test_server_free(server);
+}
+
+static gboolean offer_arrived(gpointer data)
+{
+  VtTestClient *c = data;
+  for (GList *l = c->messages.head; l; l = l->next)
+    if (g_str_equal(json_object_get_string_member(l->data, "type"), "subscribe_offer"))
+      return TRUE;
+  return FALSE;
+}
+
+/* A publisher who leaves disappears from the subscribers' next offer, and
+ * one who comes back appears again. */
+static void test_publisher_leaves(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  publish(pub);
+  subscribe(sub);
+  vt_test_run_for(500);
+  g_autofree char *pub_id = g_strdup(pub->id);
+  g_assert_true(vt_test_peer_track(sub->peer, pub_id, VT_SDP_KIND_VIDEO)->active);
+  vt_test_client_send(pub->ws, "{\"type\":\"leave\"}");
+  g_assert_true(vt_test_run_until(offer_arrived, sub->ws, WAIT_MS));
+  subscribe(sub);
+  g_assert_false(vt_test_peer_track(sub->peer, pub_id, VT_SDP_KIND_VIDEO)->active);
+  g_assert_false(vt_test_peer_track(sub->peer, pub_id, VT_SDP_KIND_AUDIO)->active);
+  member_free(pub);
+
+  /* Back with a new client: a new track in the same m-lines. */
+  Member *again = member_join(server, "pub", "r1");
+  publish(again);
+  subscribe(sub);
+  vt_test_run_for(1000);
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, again->id, VT_SDP_KIND_VIDEO);
+  g_assert_true(video->active);
+  g_assert_cmpuint(video->keyframes, >=, 1);
+  g_assert_cmpuint(video->packets, >, 10);
+  member_free(again);
+  member_free(sub);
+  vt_test_server_free(server);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/relay/forward", test_forward);
+  g_test_add_func("/relay/keyframes", test_keyframes);
+  g_test_add_func("/relay/nack", test_nack);
+  g_test_add_func("/relay/publisher-leaves", test_publisher_leaves);
   return g_test_run();
 }

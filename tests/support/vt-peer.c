@@ -448,12 +448,14 @@ gboolean vt_test_peer_subscribe(VtTestPeer *p, guint timeout_ms)
 
 VtPeerTrack *vt_test_peer_track(VtTestPeer *p, const char *participant, VtSdpKind kind)
 {
+  VtPeerTrack *found = NULL;
   for (guint i = 0; i < p->tracks->len; i++) {
     VtPeerTrack *t = g_ptr_array_index(p->tracks, i);
-    if (t->kind == kind && g_strcmp0(t->participant, participant) == 0)
-      return t;
+    if (t->kind == kind && g_strcmp0(t->participant, participant) == 0 &&
+        (!found || t->active || !found->active))
+      found = t;
   }
-  return NULL;
+  return found;
 }
 
 void vt_test_peer_send_pli(VtTestPeer *p, VtPeerTrack *t)

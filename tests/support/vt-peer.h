@@ -99,7 +99,8 @@ char *vt_test_peer_publish_offer(VtTestPeer *peer, const VtPeerMedia *media);
  * until SRTP is up. FALSE on timeout or failure. */
 gboolean vt_test_peer_subscribe(VtTestPeer *peer, guint timeout_ms);
 
-/* The received track of that participant and kind, or NULL. */
+/* The received track of that participant and kind (the newest, active
+ * first: a participant who comes back has new tracks), or NULL. */
 VtPeerTrack *vt_test_peer_track(VtTestPeer *peer, const char *participant, VtSdpKind kind);
 
 /* Feedback a subscriber sends about a track it receives. */
