@@ -67,6 +67,7 @@ void vt_test_peer_free(VtTestPeer *p)
   g_array_unref(p->nacked_seqs);
   g_ptr_array_unref(p->candidates);
   g_free(p->failure);
+  g_free(p->remote_pub_sdp);
   g_free(p);
 }
 
@@ -403,7 +404,9 @@ gboolean vt_test_peer_publish(VtTestPeer *p, const VtPeerMedia *media, guint tim
     return FALSE;
   }
   if (g_getenv("VT_PEER_DEBUG")) g_printerr("OFFER\n%s\nANSWER\n%s\n", offer, json_object_get_string_member(answer, "sdp"));
-  if (!set_remote(p, p->pub, json_object_get_string_member(answer, "sdp")))
+  g_free(p->remote_pub_sdp);
+  p->remote_pub_sdp = g_strdup(json_object_get_string_member(answer, "sdp"));
+  if (!set_remote(p, p->pub, p->remote_pub_sdp))
     return FALSE;
   UpWait w = {p, FALSE};
   if (!vt_test_run_until(up_check, &w, timeout_ms) || p->failure)

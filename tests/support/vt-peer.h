@@ -61,6 +61,7 @@ struct _VtTestPeer {
   VtDtlsCert *cert;
   /* publish */
   VtMediaTransport *pub;
+  char *remote_pub_sdp; /* the relay's publish answer */
   VtPeerMedia media;
   guint32 audio_ssrc, video_ssrc, video_rtx_ssrc;
   guint16 video_seq, audio_seq;
