@@ -60,6 +60,15 @@ static const Key keys[] = {
      "on or off: also offer ICE-TCP candidates (for clients whose networks block UDP)."},
     {"relay", "relay-max-bitrate", KEY_UINT, F(relay_max_bitrate), "2500000", 100000000,
      "Most bits per second the relay asks a publisher to send per connection (REMB)."},
+    {"relay", "ice-stun", KEY_LIST, F(ice_stun), NULL, 0,
+     "Comma-separated STUN URLs (stun:host:port) given to clients in the join reply."},
+    {"relay", "ice-turn", KEY_LIST, F(ice_turn), NULL, 0,
+     "Comma-separated TURN URLs (turn:host:port?transport=udp, turns:...) given to clients, "
+     "with time-limited credentials made from turn-secret."},
+    {"relay", "turn-secret", KEY_STRING, F(turn_secret), NULL, 0,
+     "The shared secret of the TURN server (coturn static-auth-secret with use-auth-secret)."},
+    {"relay", "turn-ttl", KEY_UINT, F(turn_ttl), "86400", 604800,
+     "Seconds TURN credentials stay valid."},
     {"tokens", "token-secret", KEY_STRING, F(token_secret), NULL, 0,
      "HS256 key for join tokens; unset means the key in data-dir/token-secret, "
      "made on first start."},

@@ -31,6 +31,10 @@ typedef struct {
   char *relay_public_ip;
   char *relay_ice_tcp;
   guint relay_max_bitrate;
+  char **ice_stun;
+  char **ice_turn;
+  char *turn_secret;
+  guint turn_ttl;
   /* [tokens] */
   char *token_secret;
   /* [log] */

@@ -2,6 +2,7 @@
 #include "app/relay-config.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 static gboolean parse_switch(const char *key, const char *value, gboolean *out, GError **error)
 {
@@ -51,13 +52,45 @@ static gboolean check_addresses(char **addresses, const char *public_ip, GError 
   return TRUE;
 }
 
+static gboolean check_urls(const char *key, char **urls, const char *const *schemes,
+                           GError **error)
+{
+  for (char **u = urls; u && *u; u++) {
+    gboolean ok = FALSE;
+    for (const char *const *s = schemes; *s && !ok; s++)
+      ok = g_str_has_prefix(*u, *s) && (*u)[strlen(*s)] != '\0';
+    if (!ok) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "%s: '%s' is not a %s URL", key, *u, schemes[0]);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean check_ice_servers(const VtConfig *config, GError **error)
+{
+  static const char *const stun[] = {"stun:", "stuns:", NULL};
+  static const char *const turn[] = {"turn:", "turns:", NULL};
+  if (!check_urls("ice-stun", config->ice_stun, stun, error) ||
+      !check_urls("ice-turn", config->ice_turn, turn, error))
+    return FALSE;
+  if (config->ice_turn && config->ice_turn[0] && !config->turn_secret) {
+    g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "ice-turn needs turn-secret (the TURN server's shared secret)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean vt_relay_config_from(const VtConfig *config, VtRelayConfig *out, GError **error)
 {
   *out = (VtRelayConfig){0};
   if (!parse_switch("media", config->media, &out->enabled, error) ||
       !parse_switch("relay-ice-tcp", config->relay_ice_tcp, &out->ice_tcp, error) ||
       !parse_ports(config->relay_ports, &out->min_port, &out->max_port, error) ||
-      !check_addresses(config->relay_addresses, config->relay_public_ip, error))
+      !check_addresses(config->relay_addresses, config->relay_public_ip, error) ||
+      !check_ice_servers(config, error))
     return FALSE;
   out->workers = config->relay_workers;
   out->local_addresses = config->relay_addresses;

@@ -131,7 +131,7 @@ GBytes *vt_msg_finish(JsonBuilder *b);
 JsonBuilder *vt_msg_begin(const char *type, const char *ref);
 GBytes *vt_msg_hello(void);
 GBytes *vt_msg_error(const char *ref, const char *code, const char *field, const char *message);
-GBytes *vt_msg_joined(VtPeer *peer, const char *ref);
+GBytes *vt_msg_joined(VtHub *hub, VtPeer *peer, const char *ref);
 GBytes *vt_msg_lobby(VtShop *shop, gint64 now_ms);
 GBytes *vt_msg_lobby_position(guint position, guint waiting);
 GBytes *vt_msg_room(VtRoom *room);

@@ -283,7 +283,7 @@ static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gi
     return;
   } else {
     peer->state = PEER_CONSOLE;
-    g_autoptr(GBytes) joined = vt_msg_joined(peer, msg->ref);
+    g_autoptr(GBytes) joined = vt_msg_joined(hub, peer, msg->ref);
     vt_hub_send(hub, peer, joined);
   }
   if (staff)

@@ -35,6 +35,13 @@ typedef struct {
   guint auth_timeout_ms;
   guint reconnect_grace_ms;
   guint chat_history;
+  /* ICE servers handed to clients in `joined` (NULL: none). TURN credentials
+   * follow coturn's use-auth-secret scheme: username "<expiry>:<participant>",
+   * password base64(HMAC-SHA1(turn_secret, username)), valid turn_ttl_s. */
+  char **stun_urls;
+  char **turn_urls;
+  const char *turn_secret;
+  guint turn_ttl_s;
 } VtHubConfig;
 
 /* WebSocket close codes the hub uses besides the standard ones. */

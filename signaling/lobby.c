@@ -60,7 +60,7 @@ void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms)
     peer->lobby_link = shop->lobby.tail;
     vt_hub_log(hub, VT_CALL_LOBBY_ENTER, shop, NULL, peer, -1, NULL, now_ms);
   }
-  g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
+  g_autoptr(GBytes) joined = vt_msg_joined(hub, peer, ref);
   vt_hub_send(hub, peer, joined);
   vt_lobby_broadcast(hub, shop);
 }

@@ -1,6 +1,8 @@
 /* Server-to-client messages of docs/protocol.md, built with JsonBuilder and
  * returned as GBytes (the exact text sent on the socket). A message sent to
  * many peers is built once and shared by reference. */
+#include <string.h>
+
 #include "app/build-config.h"
 #include "signaling/hub-priv.h"
 
@@ -88,7 +90,45 @@ GBytes *vt_msg_call_ended(VtRoom *room, const char *reason)
   return vt_msg_finish(b);
 }
 
-GBytes *vt_msg_joined(VtPeer *peer, const char *ref)
+/* STUN servers as they are; TURN servers with credentials that expire, so a
+ * leaked password is worth little (coturn use-auth-secret). */
+static void add_ice_servers(JsonBuilder *b, const VtHubConfig *c, const char *participant)
+{
+  json_builder_set_member_name(b, "ice_servers");
+  json_builder_begin_array(b);
+  if (c->stun_urls && c->stun_urls[0]) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "urls");
+    json_builder_begin_array(b);
+    for (char **u = c->stun_urls; *u; u++)
+      json_builder_add_string_value(b, *u);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  if (c->turn_urls && c->turn_urls[0] && c->turn_secret) {
+    gint64 expiry = g_get_real_time() / G_USEC_PER_SEC + c->turn_ttl_s;
+    g_autofree char *user = g_strdup_printf("%" G_GINT64_FORMAT ":%s", expiry, participant);
+    g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)c->turn_secret,
+                                       strlen(c->turn_secret));
+    g_hmac_update(hmac, (const guchar *)user, -1);
+    guint8 digest[20];
+    gsize len = sizeof digest;
+    g_hmac_get_digest(hmac, digest, &len);
+    g_autofree char *password = g_base64_encode(digest, len);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "urls");
+    json_builder_begin_array(b);
+    for (char **u = c->turn_urls; *u; u++)
+      json_builder_add_string_value(b, *u);
+    json_builder_end_array(b);
+    add_string(b, "username", user);
+    add_string(b, "credential", password);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+GBytes *vt_msg_joined(VtHub *hub, VtPeer *peer, const char *ref)
 {
   JsonBuilder *b = vt_msg_begin("joined", ref);
   json_builder_set_member_name(b, "participant");
@@ -99,10 +139,7 @@ GBytes *vt_msg_joined(VtPeer *peer, const char *ref)
   json_builder_end_object(b);
   add_string(b, "store", peer->shop->id);
   add_string(b, "state", state_name(peer->state));
-  /* STUN/TURN servers come with the relay; an empty list is honest now. */
-  json_builder_set_member_name(b, "ice_servers");
-  json_builder_begin_array(b);
-  json_builder_end_array(b);
+  add_ice_servers(b, &hub->config, peer->id);
   return vt_msg_finish(b);
 }
 

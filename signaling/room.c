@@ -152,7 +152,7 @@ gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_
   peer->state = PEER_ROOM;
   room->empty_since_ms = 0;
 
-  g_autoptr(GBytes) joined = vt_msg_joined(peer, ref);
+  g_autoptr(GBytes) joined = vt_msg_joined(hub, peer, ref);
   vt_hub_send(hub, peer, joined);
   g_autoptr(GBytes) snapshot = vt_msg_room(room);
   vt_hub_send(hub, peer, snapshot);

@@ -498,6 +498,10 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
       .auth_timeout_ms = config->auth_timeout_s * 1000,
       .reconnect_grace_ms = config->reconnect_grace_s * 1000,
       .chat_history = config->chat_history,
+      .stun_urls = config->ice_stun,
+      .turn_urls = config->ice_turn,
+      .turn_secret = config->turn_secret,
+      .turn_ttl_s = config->turn_ttl,
   };
   s->hub = vt_hub_new(&hub_config, store, &s->metrics, now_ms());
   setup_mounts(s);

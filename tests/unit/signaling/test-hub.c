@@ -517,11 +517,52 @@ static void test_restart_abandoned(Fixture *fx, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "room_ended");
 }
 
+/* joined carries the STUN servers, and TURN servers with credentials in
+ * coturn's use-auth-secret form that a TURN server with the secret accepts. */
+static void test_ice_servers(Fixture *fx, gconstpointer data)
+{
+  vt_hub_free(fx->hub);
+  char *stun[] = {"stun:stun.example.com:3478", NULL};
+  char *turn[] = {"turn:turn.example.com:3478?transport=udp", "turns:turn.example.com:5349", NULL};
+  fx->config.stun_urls = stun;
+  fx->config.turn_urls = turn;
+  fx->config.turn_secret = "north-wind";
+  fx->config.turn_ttl_s = 3600;
+  fx->hub = vt_hub_new(&fx->config, fx->store, &fx->metrics, fx->now);
+  Fake *f = connect_peer(fx);
+  send_join(fx, f, "s1", "staff", "Ann", "r1");
+  g_autoptr(JsonObject) joined = take(f, "joined");
+  JsonArray *servers = json_object_get_array_member(joined, "ice_servers");
+  g_assert_cmpuint(json_array_get_length(servers), ==, 2);
+  JsonObject *s0 = json_array_get_object_element(servers, 0);
+  JsonArray *urls = json_object_get_array_member(s0, "urls");
+  g_assert_cmpstr(json_array_get_string_element(urls, 0), ==, stun[0]);
+  g_assert_false(json_object_has_member(s0, "credential"));
+  JsonObject *t = json_array_get_object_element(servers, 1);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(t, "urls")), ==, 2);
+  const char *user = json_object_get_string_member(t, "username");
+  JsonObject *p = json_object_get_object_member(joined, "participant");
+  g_autofree char *suffix = g_strconcat(":", json_object_get_string_member(p, "id"), NULL);
+  g_assert_true(g_str_has_suffix(user, suffix));
+  gint64 expiry = g_ascii_strtoll(user, NULL, 10);
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  g_assert_cmpint(expiry, >=, now + 3590);
+  g_assert_cmpint(expiry, <=, now + 3610);
+  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)"north-wind", 10);
+  g_hmac_update(hmac, (const guchar *)user, -1);
+  guint8 digest[20];
+  gsize len = sizeof digest;
+  g_hmac_get_digest(hmac, digest, &len);
+  g_autofree char *expected = g_base64_encode(digest, len);
+  g_assert_cmpstr(json_object_get_string_member(t, "credential"), ==, expected);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
   ADD("/hub/lobby-order", test_lobby_order);
+  ADD("/hub/ice-servers", test_ice_servers);
   ADD("/hub/accept", test_accept);
   ADD("/hub/reconnect-within-grace", test_reconnect_within_grace);
   ADD("/hub/grace-expires", test_grace_expires);
