@@ -69,7 +69,7 @@ static void on_keyframe_request(VtMediaPeer *p, guint32 ssrc, gint64 now_us)
 {
   VtSubSlot *slot = slot_by_ssrc(p, ssrc);
   if (slot && slot->accepted)
-    vt_forward_request_keyframe(slot->track, now_us);
+    vt_forward_request_keyframe(slot->track, now_us, FALSE);
 }
 
 static void on_remb(VtMediaPeer *p, const VtRtcpPacket *pkt)

@@ -115,6 +115,11 @@ static void send_to_slot(VtSubSlot *slot, uint8_t *scratch, const uint8_t *buf, 
 static void deliver(VtPubTrack *t, uint8_t *buf, size_t len, const VtRtpHeader *h, gint64 now)
 {
   gboolean keyframe = t->kind == VT_SDP_KIND_VIDEO && starts_keyframe(t, buf, h);
+  if (keyframe) {
+    t->last_keyframe_us = now;
+    if (t->keyframe_pending && t->pending_since_us < now)
+      t->keyframe_pending = FALSE; /* what was asked for has come */
+  }
   uint8_t *scratch = t->owner->room->scratch;
   for (guint i = 0; i < t->slots->len; i++)
     send_to_slot(g_ptr_array_index(t->slots, i), scratch, buf, len, h, keyframe);
@@ -224,15 +229,25 @@ static gboolean send_keyframe_request(VtPubTrack *t, gint64 now_us)
   return TRUE;
 }
 
-/* Merges requests: one goes out at once if the last is 500 ms old, else one
- * is sent when the 500 ms are up (vt_feedback_tick()). */
-void vt_forward_request_keyframe(VtPubTrack *t, gint64 now_us)
+/* Subscribers' PLI/FIR are merged: one request goes out at once if the last
+ * is 500 ms old, else one when the 500 ms are up (vt_feedback_tick()). A
+ * joining subscriber does not wait that long: its request goes out at once,
+ * unless one is still being answered (sent after the last keyframe, less
+ * than 300 ms ago), whose keyframe then serves it too. So the publisher makes
+ * at most one keyframe per request, and a joiner waits about one round trip. */
+void vt_forward_request_keyframe(VtPubTrack *t, gint64 now_us, gboolean joining)
 {
   if (t->kind != VT_SDP_KIND_VIDEO)
     return;
-  if (now_us - t->last_keyframe_request_us < VT_KEYFRAME_INTERVAL_US ||
-      !send_keyframe_request(t, now_us))
-    t->keyframe_pending = TRUE; /* tried again by vt_feedback_tick() */
+  gint64 since = now_us - t->last_keyframe_request_us;
+  gboolean outstanding = t->last_keyframe_request_us > t->last_keyframe_us &&
+                         since < VT_KEYFRAME_OUTSTANDING_US;
+  if ((joining ? outstanding : since < VT_KEYFRAME_INTERVAL_US) ||
+      !send_keyframe_request(t, now_us)) {
+    if (!t->keyframe_pending)
+      t->pending_since_us = now_us;
+    t->keyframe_pending = TRUE; /* sent by vt_feedback_tick() unless a keyframe comes */
+  }
 }
 
 void vt_forward_keyframe_due(VtPubTrack *t, gint64 now_us)

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 typedef struct _VtMediaPeer VtMediaPeer;
 typedef struct _VtSubSlot VtSubSlot;
 
-#define VT_KEYFRAME_INTERVAL_US (500 * 1000) /* at most one request per 500 ms */
+#define VT_KEYFRAME_INTERVAL_US (500 * 1000) /* subscribers' PLI/FIR: one per 500 ms */
+#define VT_KEYFRAME_OUTSTANDING_US (300 * 1000) /* a request still being answered */
 #define VT_REPORT_INTERVAL_US (1000 * 1000)  /* RR to publishers, SR to subscribers */
 #define VT_NACK_BATCH 64
 
@@ -44,7 +45,9 @@ typedef struct {
   gint64 sr_local_us;
   /* Keyframe requests towards the publisher. */
   gint64 last_keyframe_request_us;
+  gint64 last_keyframe_us; /* when the last keyframe started arriving */
   gboolean keyframe_pending;
+  gint64 pending_since_us; /* a keyframe starting after this satisfies it */
   guint8 fir_seq;
   GPtrArray *slots; /* VtSubSlot*, not owned */
   GArray *taps;     /* VtTap */
@@ -145,7 +148,8 @@ void vt_media_sub_answer(VtMediaPeer *p, const char *sdp);
 /* forward.c */
 void vt_forward_publisher_rtp(VtMediaPeer *peer, uint8_t *buf, size_t len, gint64 now_us);
 void vt_forward_resend(VtSubSlot *slot, guint16 seq, gint64 now_us);
-void vt_forward_request_keyframe(VtPubTrack *track, gint64 now_us);
+/* joining: for a subscriber that has nothing to show yet. */
+void vt_forward_request_keyframe(VtPubTrack *track, gint64 now_us, gboolean joining);
 /* Sends a merged request whose 500 ms wait is over. */
 void vt_forward_keyframe_due(VtPubTrack *track, gint64 now_us);
 

@@ -51,6 +51,7 @@ static VtPubTrack *track_new(VtMediaPeer *owner, const VtPublishMedia *m)
     vt_rtx_cache_set_resend_interval(t->cache, 0);
   }
   t->last_keyframe_request_us = G_MININT64 / 2;
+  t->last_keyframe_us = G_MININT64 / 2;
   t->slots = g_ptr_array_new();
   t->taps = g_array_new(FALSE, FALSE, sizeof(VtTap));
   g_array_set_clear_func(t->taps, tap_clear);
@@ -318,7 +319,7 @@ static void pub_up(gpointer data)
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < p->n_tracks; i++)
     if (p->tracks[i]->kind == VT_SDP_KIND_VIDEO)
-      vt_forward_request_keyframe(p->tracks[i], now);
+      vt_forward_request_keyframe(p->tracks[i], now, TRUE);
 }
 
 static void pub_failed(gpointer data, const char *reason, const char *detail)

@@ -183,7 +183,7 @@ static void sub_up(gpointer data)
     VtSubSlot *slot = &p->slots[i];
     if (slot->track && slot->accepted && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
-      vt_forward_request_keyframe(slot->track, now);
+      vt_forward_request_keyframe(slot->track, now, TRUE);
     }
   }
 }
@@ -297,7 +297,7 @@ static void apply_answer(VtMediaPeer *p, const VtSubscribeAnswer *answer)
     if (slot->accepted && !was && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
       if (vt_transport_is_up(p->sub))
-        vt_forward_request_keyframe(slot->track, now);
+        vt_forward_request_keyframe(slot->track, now, TRUE);
     }
   }
 }
