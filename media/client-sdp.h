@@ -5,7 +5,7 @@
  * gst_init() needed. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
