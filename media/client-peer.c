@@ -300,21 +300,33 @@ static gboolean dispatch(gpointer data)
 
 /* ---- setup ---- */
 
-static gboolean restrict_addresses(GstElement *webrtc, const char *const *addresses,
-                                   GError **error)
+/* The libnice agent behind webrtcbin (transfer full), or NULL if webrtcbin
+ * uses another ICE implementation. */
+static NiceAgent *nice_agent_of(GstElement *webrtc)
 {
   g_autoptr(GObject) ice = NULL;
   g_object_get(webrtc, "ice-agent", &ice, NULL);
   NiceAgent *agent = NULL;
   if (ice && g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent"))
     g_object_get(ice, "agent", &agent, NULL);
+  return agent;
+}
+
+/* No UPnP: libnice would otherwise multicast SSDP searches on every
+ * interface to ask routers for port mappings, which a client talking to its
+ * own relay (or to TURN) never needs, and which must not leave a test's
+ * loopback. With addresses, only those are gathered on. */
+static gboolean configure_ice(GstElement *webrtc, const char *const *addresses, GError **error)
+{
+  NiceAgent *agent = nice_agent_of(webrtc);
   if (!agent) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                "webrtcbin's ICE agent is not libnice; cannot restrict local addresses");
+                "webrtcbin's ICE agent is not libnice; cannot configure it");
     return FALSE;
   }
+  g_object_set(agent, "upnp", FALSE, NULL);
   gboolean ok = TRUE;
-  for (const char *const *a = addresses; ok && *a; a++) {
+  for (const char *const *a = addresses; ok && a && *a; a++) {
     NiceAddress address;
     nice_address_init(&address);
     ok = nice_address_set_from_string(&address, *a) && nice_agent_add_local_address(agent, &address);
@@ -347,7 +359,7 @@ VtClientPeer *vt_client_peer_new(const char *pc, const char *const *local_addres
   g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
                "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, "stun-server", NULL,
                NULL);
-  if (local_addresses && !restrict_addresses(webrtc, local_addresses, error)) {
+  if (!configure_ice(webrtc, local_addresses, error)) {
     gst_object_unref(webrtc);
     return NULL;
   }

@@ -344,21 +344,24 @@ static gboolean build_sources(VtClientPublisher *pub, GError **error)
 
 /* ---- the offer ---- */
 
-/* Every transceiver sends only; video ones also answer NACKs, which the
- * relay sends upstream for packets lost on the way to it. */
+/* Every transceiver sends only; video ones also answer NACKs (webrtcbin then
+ * offers RTX), which the relay sends upstream for packets lost on the way
+ * to it. Each branch's transceiver is the one of its webrtcbin pad; the
+ * transceiver's own "kind" is not known before the offer. */
 static void prepare_transceivers(VtClientPublisher *pub)
 {
-  GArray *transceivers = NULL;
-  g_signal_emit_by_name(vt_client_peer_element(pub->peer), "get-transceivers", &transceivers);
-  for (guint i = 0; transceivers && i < transceivers->len; i++) {
-    GstWebRTCRTPTransceiver *t = g_array_index(transceivers, GstWebRTCRTPTransceiver *, i);
-    GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
-    g_object_get(t, "kind", &kind, NULL);
+  g_mutex_lock(&pub->lock);
+  for (guint i = 0; i < pub->branches->len; i++) {
+    Branch *b = g_ptr_array_index(pub->branches, i);
+    g_autoptr(GstWebRTCRTPTransceiver) t = NULL;
+    g_object_get(b->webrtc_pad, "transceiver", &t, NULL);
+    if (!t)
+      continue;
     g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
-    if (kind == GST_WEBRTC_KIND_VIDEO)
+    if (g_str_equal(b->kind, "video"))
       g_object_set(t, "do-nack", TRUE, NULL);
   }
-  g_clear_pointer(&transceivers, g_array_unref);
+  g_mutex_unlock(&pub->lock);
 }
 
 static gboolean all_ready(VtClientPublisher *pub)

@@ -111,7 +111,9 @@ static char *first_codec(const GstSDPMedia *m)
 
 static gboolean is_sending(const GstSDPMedia *m)
 {
-  if (gst_sdp_media_get_port(m) == 0)
+  /* Port 0 rejects an m-line, unless it is bundle-only (RFC 8843): then it
+   * rides on the BUNDLE transport, as webrtcbin's own offers do. */
+  if (gst_sdp_media_get_port(m) == 0 && !gst_sdp_media_get_attribute_val(m, "bundle-only"))
     return FALSE;
   if (gst_sdp_media_get_attribute_val(m, "inactive") ||
       gst_sdp_media_get_attribute_val(m, "recvonly"))

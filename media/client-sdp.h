@@ -21,7 +21,8 @@ typedef struct {
   char *participant; /* msid stream id, NULL when absent or "-" */
   char *track_id;    /* msid track id, NULL when absent */
   guint32 ssrc;      /* primary SSRC (first of an FID group, else the first a=ssrc), 0 if none */
-  gboolean active;   /* port not 0 and the relay sends (sendonly or sendrecv) */
+  gboolean active;   /* the remote side sends (sendonly or sendrecv) on a live m-line: port not
+                        0, or 0 with a=bundle-only (RFC 8843) */
 } VtClientRemoteTrack;
 
 typedef struct {

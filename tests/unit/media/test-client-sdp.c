@@ -103,9 +103,11 @@ static void test_other_spellings(void)
            "m=video 0 UDP/TLS/RTP/SAVPF 100\r\n" /* port 0: rejected */
            "a=mid:z\r\na=sendonly\r\na=msid:pZ\r\n"
            "m=video 9 UDP/TLS/RTP/SAVPF 100\r\n"
-           "a=mid:r\r\na=recvonly\r\na=msid:bad\x7fid t\r\n";
+           "a=mid:r\r\na=recvonly\r\na=msid:bad\x7fid t\r\n"
+           "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\n" /* port 0, but bundled: live */
+           "a=mid:b\r\na=bundle-only\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\n";
   g_autoptr(VtClientRemoteOffer) offer = read_offer(text);
-  g_assert_cmpuint(offer->n_tracks, ==, 4);
+  g_assert_cmpuint(offer->n_tracks, ==, 5);
   g_assert_cmpstr(offer->tracks[0].participant, ==, "pX");
   g_assert_cmpstr(offer->tracks[0].track_id, ==, "trackX");
   g_assert_cmpuint(offer->tracks[0].ssrc, ==, 77);
@@ -118,6 +120,8 @@ static void test_other_spellings(void)
   g_assert_null(offer->tracks[2].codec);
   g_assert_false(offer->tracks[3].active);
   g_assert_null(offer->tracks[3].participant); /* malformed msid: absent */
+  g_assert_true(offer->tracks[4].active);
+  g_assert_cmpstr(offer->tracks[4].codec, ==, "opus");
 }
 
 static void test_refusals(void)
