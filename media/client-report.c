@@ -29,6 +29,7 @@ VtClientReport *vt_client_report_new(void)
   r->first_frame_ms = -1;
   r->published = g_ptr_array_new_with_free_func(published_free);
   r->tracks = g_ptr_array_new_with_free_func(track_free);
+  r->warnings = g_ptr_array_new_with_free_func(g_free);
   return r;
 }
 
@@ -40,6 +41,7 @@ void vt_client_report_free(VtClientReport *r)
   g_free(r->participant);
   g_ptr_array_unref(r->published);
   g_ptr_array_unref(r->tracks);
+  g_ptr_array_unref(r->warnings);
   g_free(r);
 }
 
@@ -77,6 +79,12 @@ void vt_client_report_fail(VtClientReport *r, const char *reason)
  * times keep the precision they have ("12.3", not json-glib's
  * "12.300000000000001"); strings still go through json-glib's escaping. */
 
+void vt_client_report_warn(VtClientReport *r, const char *warning)
+{
+  if (r->warnings->len < VT_CLIENT_REPORT_MAX_WARNINGS)
+    g_ptr_array_add(r->warnings, g_strdup(warning));
+}
+
 static void put_name(GString *out, const char *name)
 {
   if (out->len && out->str[out->len - 1] != '{')
@@ -84,9 +92,8 @@ static void put_name(GString *out, const char *name)
   g_string_append_printf(out, "\"%s\":", name);
 }
 
-static void put_string(GString *out, const char *name, const char *value)
+static void put_string_value(GString *out, const char *value)
 {
-  put_name(out, name);
   if (!value) {
     g_string_append(out, "null");
     return;
@@ -94,6 +101,12 @@ static void put_string(GString *out, const char *name, const char *value)
   g_autoptr(JsonNode) node = json_node_init_string(json_node_alloc(), value);
   g_autofree char *quoted = json_to_string(node, FALSE);
   g_string_append(out, quoted);
+}
+
+static void put_string(GString *out, const char *name, const char *value)
+{
+  put_name(out, name);
+  put_string_value(out, value);
 }
 
 static void put_int(GString *out, const char *name, gint64 value)
@@ -160,6 +173,14 @@ char *vt_client_report_to_json(const VtClientReport *r)
   put_fixed(out, "join_ms", r->join_ms, 1);
   put_fixed(out, "first_frame_ms", r->first_frame_ms, 1);
   put_fixed(out, "duration_s", MAX(r->duration_s, 0), 3);
+  put_name(out, "warnings");
+  g_string_append_c(out, '[');
+  for (guint i = 0; i < r->warnings->len; i++) {
+    if (i)
+      g_string_append_c(out, ',');
+    put_string_value(out, g_ptr_array_index(r->warnings, i));
+  }
+  g_string_append_c(out, ']');
   put_name(out, "published");
   g_string_append_c(out, '[');
   for (guint i = 0; i < r->published->len; i++) {

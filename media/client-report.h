@@ -6,6 +6,7 @@
  * of the client's commit):
  *   {"ok": bool, "error": string|null, "participant": string|null,
  *    "join_ms": number|null, "first_frame_ms": number|null, "duration_s": number,
+ *    "warnings": [string],
  *    "published": [{"kind", "codec", "frames_sent", "packets_sent", "width", "height"}],
  *    "tracks": [{"participant", "mid", "kind", "codec", "frames_decoded", "width", "height",
  *                "packets_lost", "nack_count", "pli_count"}]}
@@ -47,7 +48,11 @@ typedef struct {
   double duration_s;     /* time spent in the room */
   GPtrArray *published;  /* VtReportPublished* */
   GPtrArray *tracks;     /* VtReportTrack* */
+  GPtrArray *warnings;   /* char*: what went wrong without ending the call */
 } VtClientReport;
+
+/* At most this many warnings are kept; later ones are counted in the last. */
+#define VT_CLIENT_REPORT_MAX_WARNINGS 20
 
 VtClientReport *vt_client_report_new(void);
 void vt_client_report_free(VtClientReport *report);
@@ -63,6 +68,9 @@ VtReportPublished *vt_client_report_add_published(VtClientReport *report, const 
 /* Records the first failure; later ones are ignored, since the first reason
  * is the one that explains the rest. */
 void vt_client_report_fail(VtClientReport *report, const char *reason);
+
+/* Keeps a warning for the report (the first VT_CLIENT_REPORT_MAX_WARNINGS). */
+void vt_client_report_warn(VtClientReport *report, const char *warning);
 
 /* (transfer full) The report as one line of JSON, without a newline. */
 char *vt_client_report_to_json(const VtClientReport *report);

@@ -97,6 +97,8 @@ static gboolean is_publish(Client *c, VtClientPeer *peer)
 static void on_description(gpointer user, VtClientPeer *peer, const char *sdp)
 {
   Client *c = user;
+  if (c->phase != PHASE_IN_ROOM)
+    return; /* leaving: negotiating is over */
   gboolean publish = is_publish(c, peer);
   JsonObject *msg = message_new(publish ? "publish_offer" : "subscribe_answer");
   json_object_set_string_member(msg, "sdp", sdp);
@@ -108,6 +110,8 @@ static void on_candidate(gpointer user, VtClientPeer *peer, guint mline, const c
                          const char *candidate)
 {
   Client *c = user;
+  if (c->phase != PHASE_IN_ROOM)
+    return;
   JsonObject *msg = message_new("ice");
   json_object_set_string_member(msg, "pc", vt_client_peer_name(peer));
   json_object_set_string_member(msg, "candidate", candidate);
@@ -427,15 +431,18 @@ static void print_report(Client *c)
 
 /* ---- main ---- */
 
-/* Progress and notes from the client's modules go to stderr, and only
- * without --json; warnings always do. */
+/* Progress and warnings from the client's modules go to stderr; with
+ * --json, where stderr holds at most the failure's one line, warnings go
+ * into the report instead and progress is dropped. */
 static void log_line(const char *domain, GLogLevelFlags level, const char *message,
                      gpointer data)
 {
-  gboolean json = GPOINTER_TO_INT(data);
+  Client *c = data;
   gboolean warning = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING));
-  if (warning || (!json && (level & G_LOG_LEVEL_MESSAGE)))
-    fprintf(stderr, "vitrine client: %s%s\n", warning ? "warning: " : "", message);
+  if (warning && c->options->json)
+    vt_client_report_warn(c->report, message);
+  else if (warning || (level & G_LOG_LEVEL_MESSAGE))
+    progress(c, "%s%s", warning ? "warning: " : "", message);
 }
 
 static void run(Client *c)
@@ -465,8 +472,8 @@ int vt_client_main(int argc, char **argv)
     fprintf(stderr, "vitrine client: cannot start GStreamer: %s\n", error->message);
     return 1;
   }
-  g_log_set_handler(NULL, G_LOG_LEVEL_MASK, log_line, GINT_TO_POINTER(options->json));
   Client c = {.options = options, .report = vt_client_report_new()};
+  guint handler = g_log_set_handler(NULL, G_LOG_LEVEL_MASK, log_line, &c);
   c.loop = g_main_loop_new(NULL, FALSE);
   run(&c);
   print_report(&c);
@@ -477,6 +484,7 @@ int vt_client_main(int argc, char **argv)
   /* Let queued events of the closed peers run (and do nothing). */
   while (g_main_context_iteration(NULL, FALSE))
     ;
+  g_log_remove_handler(NULL, handler);
   vt_client_report_free(c.report);
   g_main_loop_unref(c.loop);
   return status;

@@ -34,6 +34,7 @@ static void test_empty(void)
   g_assert_cmpfloat(json_object_get_double_member(o, "duration_s"), ==, 0);
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "published")), ==, 0);
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "tracks")), ==, 0);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "warnings")), ==, 0);
 }
 
 static void test_full(void)
@@ -110,6 +111,21 @@ static void test_failure(void)
                   "join rejected: bad_signature: \"quoted\"\n\\ and \x01");
 }
 
+static void test_warnings(void)
+{
+  g_autoptr(VtClientReport) r = vt_client_report_new();
+  for (guint i = 0; i < VT_CLIENT_REPORT_MAX_WARNINGS + 5; i++) {
+    g_autofree char *w = g_strdup_printf("server error rate_limited \"%u\"", i);
+    vt_client_report_warn(r, w);
+  }
+  g_autoptr(JsonObject) o = parse_report(r);
+  g_assert_true(json_object_get_boolean_member(o, "ok")); /* warnings do not fail a call */
+  JsonArray *warnings = json_object_get_array_member(o, "warnings");
+  g_assert_cmpuint(json_array_get_length(warnings), ==, VT_CLIENT_REPORT_MAX_WARNINGS);
+  g_assert_cmpstr(json_array_get_string_element(warnings, 1), ==,
+                  "server error rate_limited \"1\"");
+}
+
 static void test_text(void)
 {
   g_autoptr(VtClientReport) r = vt_client_report_new();
@@ -135,6 +151,7 @@ int main(int argc, char **argv)
   g_test_add_func("/client-report/empty", test_empty);
   g_test_add_func("/client-report/full", test_full);
   g_test_add_func("/client-report/failure", test_failure);
+  g_test_add_func("/client-report/warnings", test_warnings);
   g_test_add_func("/client-report/text", test_text);
   return g_test_run();
 }
