@@ -6,6 +6,7 @@
  *
  * ICE gathers on 127.0.0.1 only (--local-address), and the relay offers
  * carry no candidates, so nothing is ever sent off loopback. */
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "media/client-publish.h"
@@ -135,9 +136,10 @@ static void run_for(guint ms)
   wait_count(&never, 1, ms);
 }
 
-static VtClientPublisher *start_publisher(VtClientCodec codec, Side *side)
+static VtClientPublisher *start_publisher_from(VtClientSource source, char *path,
+                                              VtClientCodec codec, Side *side)
 {
-  VtClientOptions o = {.source = VT_CLIENT_SOURCE_TEST, .codec = codec, .width = 320,
+  VtClientOptions o = {.source = source, .source_arg = path, .codec = codec, .width = 320,
                        .height = 240, .fps = 15, .local_addresses = loopback};
   g_autoptr(GError) error = NULL;
   VtClientPublisher *pub = vt_client_publisher_new(&o, &events, side, &error);
@@ -146,6 +148,11 @@ static VtClientPublisher *start_publisher(VtClientCodec codec, Side *side)
   g_assert_no_error(error);
   side->peer = vt_client_publisher_peer(pub);
   return pub;
+}
+
+static VtClientPublisher *start_publisher(VtClientCodec codec, Side *side)
+{
+  return start_publisher_from(VT_CLIENT_SOURCE_TEST, NULL, codec, side);
 }
 
 /* Every local candidate is on loopback. */
@@ -165,12 +172,14 @@ static void assert_loopback_only(const Side *s)
 /* ---- the publisher's offer ---- */
 
 /* Starts a publisher, waits for its offer and for gathering to end, and
- * returns the offer as the relay parses it. */
-static VtPublishOffer *publish_offer(VtClientCodec codec, char **text)
+ * returns the offer as the relay parses it. path: publish that file, else
+ * the test source. */
+static VtPublishOffer *publish_offer(VtClientCodec codec, char *path, char **text)
 {
   Side side;
   side_init(&side);
-  VtClientPublisher *pub = start_publisher(codec, &side);
+  VtClientPublisher *pub = start_publisher_from(
+      path ? VT_CLIENT_SOURCE_FILE : VT_CLIENT_SOURCE_TEST, path, codec, &side);
   g_assert_true(wait_count(&side.descriptions->len, 1, 15000));
   g_assert_true(wait_count(&side.end_of_candidates, 1, 10000));
   g_assert_null(side.failure);
@@ -212,7 +221,7 @@ static void assert_media(const VtPublishMedia *m, VtSdpKind kind, VtSdpCodecId c
 static void test_offer_vp8(void)
 {
   g_autofree char *text = NULL;
-  g_autoptr(VtPublishOffer) offer = publish_offer(VT_CLIENT_CODEC_VP8, &text);
+  g_autoptr(VtPublishOffer) offer = publish_offer(VT_CLIENT_CODEC_VP8, NULL, &text);
   assert_transport(text, offer);
   g_assert_cmpuint(offer->n_media, ==, 2); /* video first, then audio */
   assert_media(&offer->media[0], VT_SDP_KIND_VIDEO, VT_SDP_CODEC_VP8);
@@ -227,13 +236,53 @@ static void test_offer_vp8(void)
 static void test_offer_h264(void)
 {
   g_autofree char *text = NULL;
-  g_autoptr(VtPublishOffer) offer = publish_offer(VT_CLIENT_CODEC_H264, &text);
+  g_autoptr(VtPublishOffer) offer = publish_offer(VT_CLIENT_CODEC_H264, NULL, &text);
   assert_transport(text, offer);
   g_assert_nonnull(strstr(text, "packetization-mode=1"));
   g_assert_nonnull(strstr(text, "profile-level-id=42e01f"));
   assert_media(&offer->media[0], VT_SDP_KIND_VIDEO, VT_SDP_CODEC_H264);
   g_assert_cmpint(offer->media[0].codec.h264_profile, ==, VT_SDP_H264_CONSTRAINED_BASELINE);
   assert_media(&offer->media[1], VT_SDP_KIND_AUDIO, VT_SDP_CODEC_OPUS);
+}
+
+/* Writes a short WebM file (VP8 160x120 + Opus) to publish. */
+static char *make_clip(const char *dir)
+{
+  char *path = g_build_filename(dir, "clip.webm", NULL);
+  g_autofree char *description = g_strdup_printf(
+      "videotestsrc num-buffers=45 ! video/x-raw,width=160,height=120,framerate=15/1 "
+      "! vp8enc deadline=1 ! webmmux name=mux ! filesink location=\"%s\" "
+      "audiotestsrc num-buffers=60 ! opusenc ! mux.",
+      path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
+  g_assert_no_error(error);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
+      bus, 20 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull(msg);
+  g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  return path;
+}
+
+/* A file's streams are found by decodebin and published like the test
+ * source's, re-encoded with the chosen codec. */
+static void test_offer_file(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("vitrine-client-XXXXXX", NULL);
+  g_autofree char *path = make_clip(dir);
+  g_autofree char *text = NULL;
+  g_autoptr(VtPublishOffer) offer = publish_offer(VT_CLIENT_CODEC_H264, path, &text);
+  assert_transport(text, offer);
+  g_assert_cmpuint(offer->n_media, ==, 2);
+  VtSdpKind kinds[2] = {offer->media[0].kind, offer->media[1].kind};
+  guint video = kinds[0] == VT_SDP_KIND_VIDEO ? 0 : 1; /* decodebin's order */
+  assert_media(&offer->media[video], VT_SDP_KIND_VIDEO, VT_SDP_CODEC_H264);
+  assert_media(&offer->media[1 - video], VT_SDP_KIND_AUDIO, VT_SDP_CODEC_OPUS);
+  g_remove(path);
+  g_rmdir(dir);
 }
 
 /* ---- the subscriber's answers ---- */
@@ -433,6 +482,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/client-webrtc/offer-vp8", test_offer_vp8);
   g_test_add_func("/client-webrtc/offer-h264", test_offer_h264);
+  g_test_add_func("/client-webrtc/offer-file", test_offer_file);
   g_test_add_func("/client-webrtc/subscribe-answers", test_subscribe_answers);
   g_test_add_func("/client-webrtc/loopback-vp8", test_loopback_vp8);
   g_test_add_func("/client-webrtc/loopback-h264", test_loopback_h264);
