@@ -2,8 +2,7 @@
  * took, printed at exit as one JSON object (--json) or as text on stderr.
  * Pure: the call fills it in, this module only formats it.
  *
- * JSON (one line on stdout; docs in `vitrine client --help` and the report
- * of the client's commit):
+ * JSON (one line on stdout; docs/client.md explains each field):
  *   {"ok": bool, "error": string|null, "participant": string|null,
  *    "join_ms": number|null, "first_frame_ms": number|null, "duration_s": number,
  *    "warnings": [string],

@@ -391,6 +391,8 @@ static void check_received(VtClientSubscriber *sub, const char *offer, const cha
   g_assert_true(vt_client_sdp_remote_tracks(offer, strlen(offer), &tracks, NULL));
   g_autoptr(GstStructure) stats = vt_client_peer_get_stats(vt_client_subscriber_peer(sub));
   g_assert_nonnull(stats);
+  g_autofree char *dump = gst_structure_to_string(stats);
+  g_test_message("subscriber stats: %s", dump);
   g_autoptr(VtClientReport) report = vt_client_report_new();
   vt_client_subscriber_report(sub, stats, report);
   g_assert_cmpuint(report->tracks->len, ==, 2);
