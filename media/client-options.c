@@ -33,8 +33,7 @@ static gboolean bad_value(GError **error, const char *fmt, ...)
   return FALSE;
 }
 
-gboolean vt_client_parse_server(const char *server, char **ws_url, char **origin,
-                                GError **error)
+gboolean vt_client_parse_server(const char *server, char **ws_url, char **origin, GError **error)
 {
   g_autoptr(GUri) uri = server ? g_uri_parse(server, G_URI_FLAGS_NONE, NULL) : NULL;
   if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri))
@@ -122,8 +121,8 @@ static gboolean check_range(const char *name, int value, int max, GError **error
 {
   if (value >= 1 && value <= max)
     return TRUE;
-  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s: %d is not within 1..%d",
-              name, value, max);
+  g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s: %d is not within 1..%d", name,
+              value, max);
   return FALSE;
 }
 
@@ -204,7 +203,8 @@ gboolean vt_client_options_parse(int argc, char **argv, VtClientOptions **out, G
   g_autoptr(VtClientOptions) o = g_new0(VtClientOptions, 1);
   gboolean ok = parse_raw(argc, argv, &raw, error);
   if (ok && (!raw.server || !raw.token || !*raw.token)) {
-    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--server and --token are required");
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--server and --token are required");
     ok = FALSE;
   }
   if (ok && !(raw.duration >= 0 && raw.duration <= 7 * 24 * 3600.0)) {

@@ -54,8 +54,7 @@ gboolean vt_client_options_parse(int argc, char **argv, VtClientOptions **out, G
  * (transfer full) the WebSocket URL (path /ws) and the Origin, which is
  * "https://host[:port]" with the port left out when it is 443, the way the
  * Host header that the server compares it with is written. */
-gboolean vt_client_parse_server(const char *server, char **ws_url, char **origin,
-                                GError **error);
+gboolean vt_client_parse_server(const char *server, char **ws_url, char **origin, GError **error);
 
 /* --publish: "test", "v4l2:DEVICE" or "file:PATH". *arg is (transfer full)
  * the device or path, NULL for "test". */

@@ -99,9 +99,8 @@ static void post(VtClientPeer *peer, EventKind kind, guint mline, gboolean flag,
 
 static void post_failure(VtClientPeer *peer, const char *what, const GError *error)
 {
-  g_autofree char *reason =
-      g_strdup_printf("%s connection: %s%s%s", peer->pc, what, error ? ": " : "",
-                      error ? error->message : "");
+  g_autofree char *reason = g_strdup_printf("%s connection: %s%s%s", peer->pc, what,
+                                            error ? ": " : "", error ? error->message : "");
   post(peer, EV_FAILED, 0, FALSE, reason, NULL);
 }
 
@@ -194,8 +193,7 @@ static void on_remote_set(GstPromise *promise, gpointer data)
 
 /* ---- webrtcbin signals (its threads) ---- */
 
-static void on_ice_candidate(GstElement *webrtc, guint mline, const char *candidate,
-                             gpointer data)
+static void on_ice_candidate(GstElement *webrtc, guint mline, const char *candidate, gpointer data)
 {
   post(data, EV_CANDIDATE, mline, FALSE, candidate, NULL);
 }
@@ -329,7 +327,8 @@ static gboolean configure_ice(GstElement *webrtc, const char *const *addresses, 
   for (const char *const *a = addresses; ok && a && *a; a++) {
     NiceAddress address;
     nice_address_init(&address);
-    ok = nice_address_set_from_string(&address, *a) && nice_agent_add_local_address(agent, &address);
+    ok =
+        nice_address_set_from_string(&address, *a) && nice_agent_add_local_address(agent, &address);
     if (!ok)
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                   "cannot gather on local address %s", *a);
@@ -345,8 +344,7 @@ static void connect_signal(VtClientPeer *peer, const char *name, GCallback callb
 }
 
 VtClientPeer *vt_client_peer_new(const char *pc, const char *const *local_addresses,
-                                 const VtClientPeerEvents *events, gpointer user,
-                                 GError **error)
+                                 const VtClientPeerEvents *events, gpointer user, GError **error)
 {
   g_autofree char *name = g_strdup_printf("webrtc-%s", pc);
   GstElement *webrtc = gst_element_factory_make("webrtcbin", name);
@@ -356,9 +354,8 @@ VtClientPeer *vt_client_peer_new(const char *pc, const char *const *local_addres
     return NULL;
   }
   gst_object_ref_sink(webrtc);
-  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
-               "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, "stun-server", NULL,
-               NULL);
+  g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "ice-transport-policy",
+               GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, "stun-server", NULL, NULL);
   if (!configure_ice(webrtc, local_addresses, error)) {
     gst_object_unref(webrtc);
     return NULL;

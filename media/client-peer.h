@@ -41,8 +41,7 @@ typedef struct {
  * messages. The caller adds vt_client_peer_element() to its pipeline.
  * events and user must outlive the peer. */
 VtClientPeer *vt_client_peer_new(const char *pc, const char *const *local_addresses,
-                                 const VtClientPeerEvents *events, gpointer user,
-                                 GError **error);
+                                 const VtClientPeerEvents *events, gpointer user, GError **error);
 /* Drops the peer; call vt_client_peer_close() first. */
 void vt_client_peer_free(VtClientPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtClientPeer, vt_client_peer_free)

@@ -42,8 +42,8 @@ struct _VtClientPublisher {
   const VtClientPeerEvents *events;
   gpointer user;
 
-  GMutex lock;          /* branches and the decodebin flags below */
-  GPtrArray *branches;  /* Branch* */
+  GMutex lock;           /* branches and the decodebin flags below */
+  GPtrArray *branches;   /* Branch* */
   gboolean no_more_pads; /* a file: decodebin has shown every stream */
   gboolean have_video, have_audio;
 
@@ -120,8 +120,8 @@ static gboolean append_video_encoder(VtClientPublisher *pub, GPtrArray *chain, G
   gst_util_set_object_arg(G_OBJECT(last(chain)), "rate-control", "bitrate");
   gst_util_set_object_arg(G_OBJECT(last(chain)), "complexity", "low");
   /* What every browser decodes; the relay prefers it too. */
-  g_ptr_array_add(chain, gst_object_ref_sink(make_capsfilter(
-                             "video/x-h264,profile=constrained-baseline")));
+  g_ptr_array_add(
+      chain, gst_object_ref_sink(make_capsfilter("video/x-h264,profile=constrained-baseline")));
   if (!append(chain, "rtph264pay", error))
     return FALSE;
   g_object_set(last(chain), "config-interval", -1, NULL);
@@ -142,8 +142,8 @@ static gboolean video_chain(VtClientPublisher *pub, GPtrArray *chain, GstElement
   if (!append(chain, "queue", error))
     return FALSE;
   /* A slow encoder drops frames instead of building up delay. */
-  g_object_set(last(chain), "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time",
-               (guint64)0, NULL);
+  g_object_set(last(chain), "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
+               NULL);
   gst_util_set_object_arg(G_OBJECT(last(chain)), "leaky", "downstream");
   guint at = chain->len;
   if (!append_video_encoder(pub, chain, error))
@@ -197,8 +197,7 @@ static gboolean attach_branch(VtClientPublisher *pub, const char *kind, const ch
     gst_bin_add(GST_BIN(pub->pipeline), g_ptr_array_index(chain, i));
   for (guint i = 0; i + 1 < chain->len; i++)
     if (!gst_element_link(g_ptr_array_index(chain, i), g_ptr_array_index(chain, i + 1))) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the %s %s chain", kind,
-                  codec);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot link the %s %s chain", kind, codec);
       return FALSE;
     }
   GstElement *webrtc = vt_client_peer_element(pub->peer);
@@ -220,8 +219,8 @@ static gboolean attach_branch(VtClientPublisher *pub, const char *kind, const ch
   g_ptr_array_add(pub->branches, b);
   g_autoptr(GstPad) encoded = gst_element_get_static_pad(encoder, "src");
   gst_pad_add_probe(encoded, GST_PAD_PROBE_TYPE_BUFFER, count_frame, b, NULL);
-  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, mark_ready,
-                    b, NULL);
+  gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, mark_ready, b,
+                    NULL);
   if (from_pad)
     for (guint i = 0; i < chain->len; i++)
       gst_element_sync_state_with_parent(g_ptr_array_index(chain, i));
@@ -238,8 +237,8 @@ static gboolean add_branch(VtClientPublisher *pub, const char *kind, GstElement 
     g_ptr_array_add(chain, gst_object_ref_sink(source));
   GstElement *encoder = NULL;
   gboolean video = g_str_equal(kind, "video");
-  gboolean ok = video ? video_chain(pub, chain, &encoder, error)
-                      : audio_chain(chain, &encoder, error);
+  gboolean ok =
+      video ? video_chain(pub, chain, &encoder, error) : audio_chain(chain, &encoder, error);
   const char *codec = video ? vt_client_codec_name(pub->codec) : "opus";
   return ok && attach_branch(pub, kind, codec, chain, encoder, from_pad, error);
 }
@@ -367,8 +366,8 @@ static void prepare_transceivers(VtClientPublisher *pub)
 static gboolean all_ready(VtClientPublisher *pub)
 {
   g_mutex_lock(&pub->lock);
-  gboolean ready = pub->branches->len > 0 &&
-                   (pub->source != VT_CLIENT_SOURCE_FILE || pub->no_more_pads);
+  gboolean ready =
+      pub->branches->len > 0 && (pub->source != VT_CLIENT_SOURCE_FILE || pub->no_more_pads);
   for (guint i = 0; ready && i < pub->branches->len; i++)
     ready = g_atomic_int_get(&((Branch *)g_ptr_array_index(pub->branches, i))->ready);
   g_mutex_unlock(&pub->lock);
@@ -402,9 +401,8 @@ static gboolean on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
   if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
     g_autoptr(GError) error = NULL;
     gst_message_parse_error(msg, &error, NULL);
-    g_autofree char *reason = g_strdup_printf("publish pipeline: %s: %s",
-                                              GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-                                              error->message);
+    g_autofree char *reason = g_strdup_printf(
+        "publish pipeline: %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), error->message);
     fail(pub, reason);
   } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
     g_message("publish: the source ended");

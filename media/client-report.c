@@ -206,8 +206,8 @@ void vt_client_report_print_text(const VtClientReport *r, FILE *out)
     fprintf(out, "joined in %.1f ms, stayed %.1f s\n", r->join_ms, r->duration_s);
   for (guint i = 0; i < r->published->len; i++) {
     const VtReportPublished *p = g_ptr_array_index(r->published, i);
-    fprintf(out, "sent %s %s: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " packets",
-            p->kind, p->codec, p->frames_sent, p->packets_sent);
+    fprintf(out, "sent %s %s: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT " packets", p->kind,
+            p->codec, p->frames_sent, p->packets_sent);
     if (p->width)
       fprintf(out, ", %ux%u", p->width, p->height);
     fputc('\n', out);

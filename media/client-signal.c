@@ -91,8 +91,8 @@ VtClientSignal *vt_client_signal_new(const char *ws_url, const char *origin, gbo
   sig->cancel = g_cancellable_new();
   /* No proxy: a counter camera talks to its server directly, and tests must
    * never leave loopback. */
-  sig->session = soup_session_new_with_options("proxy-resolver", NULL, "timeout",
-                                               CONNECT_TIMEOUT_S, "idle-timeout", 0, NULL);
+  sig->session = soup_session_new_with_options("proxy-resolver", NULL, "timeout", CONNECT_TIMEOUT_S,
+                                               "idle-timeout", 0, NULL);
   return sig;
 }
 

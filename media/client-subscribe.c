@@ -40,9 +40,9 @@ struct _VtClientSubscriber {
   gpointer user;
   GQueue offers; /* char* SDP waiting for the peer to be idle */
 
-  GMutex lock;        /* slots (read by streaming threads) */
-  GPtrArray *slots;   /* Slot* by m-line */
-  GPtrArray *records; /* Received*: every track seen, owner's thread only */
+  GMutex lock;           /* slots (read by streaming threads) */
+  GPtrArray *slots;      /* Slot* by m-line */
+  GPtrArray *records;    /* Received*: every track seen, owner's thread only */
   gint64 first_frame_us; /* set once, under first_frame_set */
   gint first_frame_set;  /* atomic */
 
@@ -273,8 +273,8 @@ static void on_webrtc_pad(GstElement *webrtc, GstPad *pad, gpointer data)
     return;
   }
   GstElement *decode = gst_element_factory_make("decodebin", NULL);
-  g_signal_connect_data(decode, "pad-added", G_CALLBACK(on_decoded_pad),
-                        tap_new(sub, slot, FALSE), (GClosureNotify)(void (*)(void))g_free, 0);
+  g_signal_connect_data(decode, "pad-added", G_CALLBACK(on_decoded_pad), tap_new(sub, slot, FALSE),
+                        (GClosureNotify)(void (*)(void))g_free, 0);
   gst_bin_add(GST_BIN(sub->pipeline), decode);
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(decode, "sink");
   if (gst_pad_link(pad, sinkpad) != GST_PAD_LINK_OK)
@@ -289,8 +289,8 @@ static gboolean on_bus_message(GstBus *bus, GstMessage *msg, gpointer data)
     return G_SOURCE_CONTINUE;
   g_autoptr(GError) error = NULL;
   gst_message_parse_error(msg, &error, NULL);
-  g_autofree char *reason = g_strdup_printf(
-      "subscribe pipeline: %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), error->message);
+  g_autofree char *reason = g_strdup_printf("subscribe pipeline: %s: %s",
+                                            GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), error->message);
   sub->events->failed(sub->user, sub->peer, reason);
   return G_SOURCE_CONTINUE;
 }
@@ -347,8 +347,8 @@ void vt_client_subscriber_report(VtClientSubscriber *sub, const GstStructure *st
 {
   for (guint i = 0; i < sub->records->len; i++) {
     Received *r = g_ptr_array_index(sub->records, i);
-    VtReportTrack *t = vt_client_report_add_track(report, r->participant, r->mid, r->kind,
-                                                  r->codec);
+    VtReportTrack *t =
+        vt_client_report_add_track(report, r->participant, r->mid, r->kind, r->codec);
     t->frames_decoded = (guint64)g_atomic_int_get(&r->frames);
     t->width = (guint)g_atomic_int_get(&r->width);
     t->height = (guint)g_atomic_int_get(&r->height);

@@ -126,8 +126,7 @@ static void on_peer_failed(gpointer user, VtClientPeer *peer, const char *reason
   fail(user, reason);
 }
 
-static const VtClientPeerEvents peer_events = {on_description, on_candidate, on_peer_failed,
-                                               NULL};
+static const VtClientPeerEvents peer_events = {on_description, on_candidate, on_peer_failed, NULL};
 
 /* ---- the room ---- */
 
@@ -169,8 +168,7 @@ static void enter_room(Client *c, JsonObject *joined)
   progress(c, "joined as %s in %.1f ms", c->report->participant ? c->report->participant : "?",
            c->report->join_ms);
   if (c->options->duration_s > 0)
-    c->duration_source =
-        g_timeout_add((guint)(c->options->duration_s * 1000), on_duration, c);
+    c->duration_source = g_timeout_add((guint)(c->options->duration_s * 1000), on_duration, c);
   g_autoptr(GError) error = NULL;
   if (!start_media(c, &error))
     fail(c, error->message);
@@ -259,9 +257,9 @@ static void on_hello(Client *c, JsonObject *msg)
   gint64 protocol = json_object_get_int_member_with_default(msg, "protocol", 0);
   if (protocol == PROTOCOL_VERSION)
     return;
-  g_autofree char *reason = g_strdup_printf(
-      "the server speaks protocol %" G_GINT64_FORMAT ", this client %d", protocol,
-      PROTOCOL_VERSION);
+  g_autofree char *reason =
+      g_strdup_printf("the server speaks protocol %" G_GINT64_FORMAT ", this client %d", protocol,
+                      PROTOCOL_VERSION);
   fail(c, reason);
 }
 
@@ -434,8 +432,7 @@ static void print_report(Client *c)
 /* Progress and warnings from the client's modules go to stderr; with
  * --json, where stderr holds at most the failure's one line, warnings go
  * into the report instead and progress is dropped. */
-static void log_line(const char *domain, GLogLevelFlags level, const char *message,
-                     gpointer data)
+static void log_line(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
   Client *c = data;
   gboolean warning = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING));

@@ -30,8 +30,9 @@ static ClientRun *client_start(VtTestServer *server, const char *url, const char
 {
   g_autofree char *base = g_strdup_printf("https://127.0.0.1:%u", server->port);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  const char *common[] = {g_getenv("VT_BINARY"), "client", "--server", url ? url : base,
-                          "--token", token, "--local-address", "127.0.0.1", "--json"};
+  const char *common[] = {g_getenv("VT_BINARY"), "client",    "--server",
+                          url ? url : base,      "--token",   token,
+                          "--local-address",     "127.0.0.1", "--json"};
   for (gsize i = 0; i < G_N_ELEMENTS(common); i++)
     g_ptr_array_add(argv, (char *)common[i]);
   va_list ap;
@@ -42,9 +43,9 @@ static ClientRun *client_start(VtTestServer *server, const char *url, const char
   g_ptr_array_add(argv, NULL);
   ClientRun *run = g_new0(ClientRun, 1);
   g_autoptr(GError) error = NULL;
-  run->process = g_subprocess_newv((const char *const *)argv->pdata,
-                                   G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                   &error);
+  run->process =
+      g_subprocess_newv((const char *const *)argv->pdata,
+                        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error(error);
   g_subprocess_communicate_utf8_async(run->process, NULL, NULL, on_communicated, run);
   return run;
@@ -123,8 +124,7 @@ static void test_join_and_leave(void)
   g_assert_cmpfloat(json_object_get_double_member(report, "join_ms"), <, 5000);
   g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(report, "first_frame_ms")));
   g_assert_cmpfloat(json_object_get_double_member(report, "duration_s"), >=, 0.99);
-  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(report, "published")), ==,
-                   0);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(report, "published")), ==, 0);
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(report, "tracks")), ==, 0);
   g_assert_cmpstr(run->err, ==, "");
   json_object_unref(left);
@@ -175,8 +175,13 @@ static void test_failures(void)
   VtTestServer *server = vt_test_server_start(NULL, NULL);
   g_autofree char *token = vt_test_token(server, "shop", "staff", "Cam", "cam", "fit-3");
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  VtToken claims = {.store = "shop", .role = VT_ROLE_STAFF, .name = "Cam", .sub = "cam",
-                    .room = "fit-3", .exp = now + 600, .nbf = now};
+  VtToken claims = {.store = "shop",
+                    .role = VT_ROLE_STAFF,
+                    .name = "Cam",
+                    .sub = "cam",
+                    .room = "fit-3",
+                    .exp = now + 600,
+                    .nbf = now};
   const char *other_key = "0123456789abcdef0123456789abcdef-not-this-servers";
   g_autofree char *forged = vt_token_mint(&claims, (const guint8 *)other_key, strlen(other_key));
   g_autofree char *console = vt_test_token(server, "shop", "staff", "Cam", "cam", NULL);

@@ -147,8 +147,7 @@ static void test_everything(void)
   g_assert_true(parse(&o, NULL, "--server=wss://127.0.0.1:9/ws", "--token=T", "--publish",
                       "file:/tmp/x.webm", "--codec", "h264", "--width", "320", "--height", "240",
                       "--fps", "15", "--subscribe", "--duration", "2.5", "--insecure", "--json",
-                      "--local-address", "127.0.0.1", "--local-address", "127.0.0.2,::1",
-                      NULL));
+                      "--local-address", "127.0.0.1", "--local-address", "127.0.0.2,::1", NULL));
   g_assert_cmpint(o->source, ==, VT_CLIENT_SOURCE_FILE);
   g_assert_cmpstr(o->source_arg, ==, "/tmp/x.webm");
   g_assert_cmpint(o->codec, ==, VT_CLIENT_CODEC_H264);
@@ -164,9 +163,9 @@ static void test_everything(void)
 static void test_refusals(void)
 {
   const char *cases[][8] = {
-      {"--token", "T", NULL},                                   /* no server */
-      {"--server", "https://h:1", NULL},                        /* no token */
-      {"--server", "https://h:1", "--token", "", NULL},         /* empty token */
+      {"--token", "T", NULL},                           /* no server */
+      {"--server", "https://h:1", NULL},                /* no token */
+      {"--server", "https://h:1", "--token", "", NULL}, /* empty token */
       {"--server", "https://h:1", "--token", "T", "--duration", "-1", NULL},
       {"--server", "https://h:1", "--token", "T", "--width", "0", NULL},
       {"--server", "https://h:1", "--token", "T", "--fps", "500", NULL},

@@ -32,14 +32,28 @@ static VtClientRemoteOffer *read_offer(const char *text)
 static void test_relay_offer(void)
 {
   const VtSubscribeTrack tracks[] = {
-      {.active = TRUE, .kind = VT_SDP_KIND_AUDIO, .codec = VT_SDP_CODEC_OPUS, .ssrc = 1001,
-       .participant_id = "p45a3184340149f9f", .track_id = "mic"},
-      {.active = TRUE, .kind = VT_SDP_KIND_VIDEO, .codec = VT_SDP_CODEC_VP8, .ssrc = 2001,
-       .rtx_ssrc = 2002, .participant_id = "p45a3184340149f9f", .track_id = "cam"},
+      {.active = TRUE,
+       .kind = VT_SDP_KIND_AUDIO,
+       .codec = VT_SDP_CODEC_OPUS,
+       .ssrc = 1001,
+       .participant_id = "p45a3184340149f9f",
+       .track_id = "mic"},
+      {.active = TRUE,
+       .kind = VT_SDP_KIND_VIDEO,
+       .codec = VT_SDP_CODEC_VP8,
+       .ssrc = 2001,
+       .rtx_ssrc = 2002,
+       .participant_id = "p45a3184340149f9f",
+       .track_id = "cam"},
       {.active = FALSE, .kind = VT_SDP_KIND_VIDEO},
-      {.active = TRUE, .kind = VT_SDP_KIND_VIDEO, .codec = VT_SDP_CODEC_H264,
-       .h264_profile_level_id = 0x42e01f, .ssrc = 3001, .rtx_ssrc = 3002,
-       .participant_id = "pcdb471e00f9c2b00", .track_id = "cam"},
+      {.active = TRUE,
+       .kind = VT_SDP_KIND_VIDEO,
+       .codec = VT_SDP_CODEC_H264,
+       .h264_profile_level_id = 0x42e01f,
+       .ssrc = 3001,
+       .rtx_ssrc = 3002,
+       .participant_id = "pcdb471e00f9c2b00",
+       .track_id = "cam"},
   };
   VtLocalDescription local = relay_local();
   g_autoptr(GError) error = NULL;
@@ -100,7 +114,7 @@ static void test_other_spellings(void)
            "m=audio 9 UDP/TLS/RTP/SAVPF 0 111\r\n" /* codec: the first format's */
            "a=mid:a\r\na=sendonly\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
            "a=msid:- t\r\na=ssrc:88 msid:pIgnored t\r\n" /* "-": no stream */
-           "m=video 0 UDP/TLS/RTP/SAVPF 100\r\n" /* port 0: rejected */
+           "m=video 0 UDP/TLS/RTP/SAVPF 100\r\n"         /* port 0: rejected */
            "a=mid:z\r\na=sendonly\r\na=msid:pZ\r\n"
            "m=video 9 UDP/TLS/RTP/SAVPF 100\r\n"
            "a=mid:r\r\na=recvonly\r\na=msid:bad\x7fid t\r\n"

@@ -21,10 +21,10 @@ static GstStructure *reply(void)
                         GST_WEBRTC_STATS_PEER_CONNECTION, NULL));
   add(stats, "rtp-inbound-stream-stats_1111",
       gst_structure_new("rtp-inbound-stream-stats", "type", GST_TYPE_WEBRTC_STATS_TYPE,
-                        GST_WEBRTC_STATS_INBOUND_RTP, "ssrc", G_TYPE_UINT, 1111,
-                        "packets-received", G_TYPE_UINT64, (guint64)500, "packets-lost",
-                        G_TYPE_INT64, (gint64)4, "nack-count", G_TYPE_UINT, 6, "pli-count",
-                        G_TYPE_UINT, 2, "fir-count", G_TYPE_UINT, 1, NULL));
+                        GST_WEBRTC_STATS_INBOUND_RTP, "ssrc", G_TYPE_UINT, 1111, "packets-received",
+                        G_TYPE_UINT64, (guint64)500, "packets-lost", G_TYPE_INT64, (gint64)4,
+                        "nack-count", G_TYPE_UINT, 6, "pli-count", G_TYPE_UINT, 2, "fir-count",
+                        G_TYPE_UINT, 1, NULL));
   /* Same SSRC, other type: must not be taken for the inbound one. */
   add(stats, "rtp-remote-outbound-stream-stats_1111",
       gst_structure_new("rtp-remote-outbound-stream-stats", "type", GST_TYPE_WEBRTC_STATS_TYPE,
@@ -36,9 +36,9 @@ static GstStructure *reply(void)
                         G_TYPE_INT, -1, NULL));
   add(stats, "rtp-outbound-stream-stats_3333",
       gst_structure_new("rtp-outbound-stream-stats", "type", GST_TYPE_WEBRTC_STATS_TYPE,
-                        GST_WEBRTC_STATS_OUTBOUND_RTP, "ssrc", G_TYPE_UINT, 3333,
-                        "packets-sent", G_TYPE_UINT64, (guint64)900, "bytes-sent", G_TYPE_UINT64,
-                        (guint64)800000, NULL));
+                        GST_WEBRTC_STATS_OUTBOUND_RTP, "ssrc", G_TYPE_UINT, 3333, "packets-sent",
+                        G_TYPE_UINT64, (guint64)900, "bytes-sent", G_TYPE_UINT64, (guint64)800000,
+                        NULL));
   return stats;
 }
 

@@ -117,8 +117,7 @@ static void on_negotiated(gpointer user, VtClientPeer *peer)
   g_ptr_array_set_size(s->pending, 0);
 }
 
-static const VtClientPeerEvents events = {on_description, on_candidate, on_failed,
-                                          on_negotiated};
+static const VtClientPeerEvents events = {on_description, on_candidate, on_failed, on_negotiated};
 
 /* Runs the default main context until *count >= want or timeout_ms pass. */
 static gboolean wait_count(const guint *count, guint want, guint timeout_ms)
@@ -137,10 +136,15 @@ static void run_for(guint ms)
 }
 
 static VtClientPublisher *start_publisher_from(VtClientSource source, char *path,
-                                              VtClientCodec codec, Side *side)
+                                               VtClientCodec codec, Side *side)
 {
-  VtClientOptions o = {.source = source, .source_arg = path, .codec = codec, .width = 320,
-                       .height = 240, .fps = 15, .local_addresses = loopback};
+  VtClientOptions o = {.source = source,
+                       .source_arg = path,
+                       .codec = codec,
+                       .width = 320,
+                       .height = 240,
+                       .fps = 15,
+                       .local_addresses = loopback};
   g_autoptr(GError) error = NULL;
   VtClientPublisher *pub = vt_client_publisher_new(&o, &events, side, &error);
   g_assert_no_error(error);
@@ -259,8 +263,8 @@ static char *make_clip(const char *dir)
   g_assert_no_error(error);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
-      bus, 20 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) msg =
+      gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   g_assert_nonnull(msg);
   g_assert_cmpint(GST_MESSAGE_TYPE(msg), ==, GST_MESSAGE_EOS);
   gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -314,8 +318,8 @@ static VtSubscribeAnswer *answer_for(VtClientSubscriber *sub, Side *side,
   g_assert_null(side->failure);
   const char *text = g_ptr_array_index(side->descriptions, before);
   VtSubscribeAnswer *answer = NULL;
-  g_assert_true(vt_sdp_parse_subscribe_answer(text, strlen(text), tracks, n, &local, &answer,
-                                              &error));
+  g_assert_true(
+      vt_sdp_parse_subscribe_answer(text, strlen(text), tracks, n, &local, &answer, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(answer->n_media, ==, n);
   return answer;
@@ -332,8 +336,8 @@ static void test_subscribe_answers(void)
   Side side;
   side_init(&side);
   g_autoptr(GError) error = NULL;
-  VtClientSubscriber *sub = vt_client_subscriber_new((const char *const *)loopback, &events,
-                                                     &side, &error);
+  VtClientSubscriber *sub =
+      vt_client_subscriber_new((const char *const *)loopback, &events, &side, &error);
   g_assert_no_error(error);
   g_assert_true(vt_client_subscriber_start(sub, &error));
 
@@ -439,8 +443,8 @@ static void loopback_call(VtClientCodec codec)
   side_init(&pub_side);
   side_init(&sub_side);
   g_autoptr(GError) error = NULL;
-  VtClientSubscriber *sub = vt_client_subscriber_new((const char *const *)loopback, &events,
-                                                     &sub_side, &error);
+  VtClientSubscriber *sub =
+      vt_client_subscriber_new((const char *const *)loopback, &events, &sub_side, &error);
   g_assert_no_error(error);
   g_assert_true(vt_client_subscriber_start(sub, &error));
   sub_side.peer = vt_client_subscriber_peer(sub);
@@ -457,8 +461,7 @@ static void loopback_call(VtClientCodec codec)
   g_assert_null(sub_side.failure);
   assert_loopback_only(&pub_side);
   assert_loopback_only(&sub_side);
-  check_received(sub, g_ptr_array_index(pub_side.descriptions, 0),
-                 vt_client_codec_name(codec));
+  check_received(sub, g_ptr_array_index(pub_side.descriptions, 0), vt_client_codec_name(codec));
   check_sent(pub);
 
   vt_client_publisher_free(pub);
