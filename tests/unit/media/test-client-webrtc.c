@@ -1,5 +1,6 @@
 /* Tests of the client's webrtcbin sides without a server: the publisher's
- * offer as the relay's own parser sees it (VP8 and H.264), the subscriber's
+ * offer as the relay's own parser sees it (VP8, H.264, a file) and the
+ * relay's answer to it taken by webrtcbin, the subscriber's
  * answers to the relay's offers including a renegotiation, and a publisher
  * and a subscriber of this process connected to each other over loopback,
  * media decoded and counted.
@@ -175,6 +176,18 @@ static void assert_loopback_only(const Side *s)
 
 /* ---- the publisher's offer ---- */
 
+static VtLocalDescription relay_local(void)
+{
+  VtLocalDescription l = {0};
+  l.ice_ufrag = "RlyA";
+  l.ice_pwd = "r3layPassw0rd+For/Tests1";
+  for (guint i = 0; i < VT_SDP_FINGERPRINT_LEN; i++)
+    l.fingerprint[i] = (guint8)(0xA0 + i);
+  l.trickle = TRUE;
+  l.session_id = 99;
+  return l; /* no candidates: the subscriber has nowhere to send */
+}
+
 /* Starts a publisher, waits for its offer and for gathering to end, and
  * returns the offer as the relay parses it. path: publish that file, else
  * the test source. */
@@ -195,6 +208,14 @@ static VtPublishOffer *publish_offer(VtClientCodec codec, char *path, char **tex
   g_autoptr(GError) error = NULL;
   g_assert_true(vt_sdp_parse_publish_offer(*text, strlen(*text), &offer, &error));
   g_assert_no_error(error);
+
+  /* webrtcbin takes the relay's answer to it. */
+  VtLocalDescription local = relay_local();
+  g_autofree char *answer = vt_sdp_build_publish_answer(offer, &local, &error);
+  g_assert_no_error(error);
+  vt_client_peer_set_remote(side.peer, "answer", answer);
+  g_assert_true(wait_count(&side.negotiated, 1, 10000));
+  g_assert_null(side.failure);
   vt_client_publisher_stop(pub);
   vt_client_publisher_free(pub);
   side_clear(&side);
@@ -290,18 +311,6 @@ static void test_offer_file(void)
 }
 
 /* ---- the subscriber's answers ---- */
-
-static VtLocalDescription relay_local(void)
-{
-  VtLocalDescription l = {0};
-  l.ice_ufrag = "RlyA";
-  l.ice_pwd = "r3layPassw0rd+For/Tests1";
-  for (guint i = 0; i < VT_SDP_FINGERPRINT_LEN; i++)
-    l.fingerprint[i] = (guint8)(0xA0 + i);
-  l.trickle = TRUE;
-  l.session_id = 99;
-  return l; /* no candidates: the subscriber has nowhere to send */
-}
 
 /* Hands the relay's offer for tracks to the subscriber and checks its answer
  * with the relay's parser. */
