@@ -8,6 +8,7 @@
 #include "app/build-config.h"
 #include "app/serve.h"
 #include "app/token-cmd.h"
+#include "media/client.h"
 
 typedef struct {
   const char *name;
@@ -18,6 +19,8 @@ typedef struct {
 static const Command commands[] = {
     {"serve", vt_serve_main, "run the service: signaling, web app, health and metrics"},
     {"token", vt_token_cmd_main, "print a signed join token"},
+    {"client", vt_client_main,
+     "join a room as a WebRTC client and report what it sent and received"},
 };
 
 static int usage(FILE *out)

@@ -1,0 +1,488 @@
+/* `vitrine client`; see client.h. This file is the call's state machine:
+ * it reads signaling messages, drives the publisher and the subscriber, and
+ * writes the report. */
+#include "media/client.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <stdio.h>
+
+#include "media/client-options.h"
+#include "media/client-publish.h"
+#include "media/client-report.h"
+#include "media/client-signal.h"
+#include "media/client-subscribe.h"
+
+#define PROTOCOL_VERSION 1
+/* How long a clean leave may take: "left", then the close handshake. */
+#define LEAVE_TIMEOUT_MS 3000
+
+typedef enum {
+  PHASE_CONNECTING,
+  PHASE_JOINING, /* join sent; also while waiting in a lobby */
+  PHASE_IN_ROOM,
+  PHASE_LEAVING, /* leave sent or the socket is closing */
+  PHASE_DONE,
+} Phase;
+
+typedef struct {
+  VtClientOptions *options;
+  GMainLoop *loop;
+  VtClientSignal *signal;
+  VtClientPublisher *pub;
+  VtClientSubscriber *sub;
+  VtClientReport *report;
+  Phase phase;
+  gboolean server_bye; /* the server said it is shutting down */
+  guint next_ref;
+  gint64 open_us, join_sent_us, joined_us, left_us;
+  guint duration_source, leave_source;
+} Client;
+
+static void begin_leave(Client *c);
+
+static void progress(Client *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void progress(Client *c, const char *fmt, ...)
+{
+  if (c->options->json)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "vitrine client: %s\n", text);
+}
+
+/* Records the first failure and ends the call. */
+static void fail(Client *c, const char *reason)
+{
+  vt_client_report_fail(c->report, reason);
+  begin_leave(c);
+}
+
+/* ---- sending ---- */
+
+static JsonObject *message_new(const char *type)
+{
+  JsonObject *msg = json_object_new();
+  json_object_set_string_member(msg, "type", type);
+  return msg;
+}
+
+/* Sends msg with a ref made of prefix and a counter, so that an error can
+ * be traced back to what caused it. */
+static void send_with_ref(Client *c, JsonObject *msg, const char *prefix)
+{
+  g_autofree char *ref = g_strdup_printf("%s%u", prefix, ++c->next_ref);
+  json_object_set_string_member(msg, "ref", ref);
+  vt_client_signal_send(c->signal, msg);
+  json_object_unref(msg);
+}
+
+static void send_join(Client *c)
+{
+  JsonObject *msg = message_new("join");
+  json_object_set_string_member(msg, "token", c->options->token);
+  c->join_sent_us = g_get_monotonic_time();
+  send_with_ref(c, msg, "j");
+}
+
+/* ---- peer events (publisher and subscriber) ---- */
+
+static gboolean is_publish(Client *c, VtClientPeer *peer)
+{
+  return c->pub && vt_client_publisher_peer(c->pub) == peer;
+}
+
+static void on_description(gpointer user, VtClientPeer *peer, const char *sdp)
+{
+  Client *c = user;
+  if (c->phase != PHASE_IN_ROOM)
+    return; /* leaving: negotiating is over */
+  gboolean publish = is_publish(c, peer);
+  JsonObject *msg = message_new(publish ? "publish_offer" : "subscribe_answer");
+  json_object_set_string_member(msg, "sdp", sdp);
+  progress(c, "sending the %s", publish ? "publish offer" : "subscribe answer");
+  send_with_ref(c, msg, publish ? "po" : "sa");
+}
+
+static void on_candidate(gpointer user, VtClientPeer *peer, guint mline, const char *mid,
+                         const char *candidate)
+{
+  Client *c = user;
+  if (c->phase != PHASE_IN_ROOM)
+    return;
+  JsonObject *msg = message_new("ice");
+  json_object_set_string_member(msg, "pc", vt_client_peer_name(peer));
+  json_object_set_string_member(msg, "candidate", candidate);
+  if (mid)
+    json_object_set_string_member(msg, "sdp_mid", mid);
+  json_object_set_int_member(msg, "sdp_mline_index", mline);
+  send_with_ref(c, msg, "i");
+}
+
+static void on_peer_failed(gpointer user, VtClientPeer *peer, const char *reason)
+{
+  fail(user, reason);
+}
+
+static const VtClientPeerEvents peer_events = {on_description, on_candidate, on_peer_failed, NULL};
+
+/* ---- the room ---- */
+
+static gboolean on_duration(gpointer data)
+{
+  Client *c = data;
+  c->duration_source = 0;
+  progress(c, "%g s are up, leaving", c->options->duration_s);
+  begin_leave(c);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean start_media(Client *c, GError **error)
+{
+  const char *const *addresses = (const char *const *)c->options->local_addresses;
+  if (c->options->subscribe) {
+    c->sub = vt_client_subscriber_new(addresses, &peer_events, c, error);
+    if (!c->sub || !vt_client_subscriber_start(c->sub, error))
+      return FALSE;
+  }
+  if (c->options->source != VT_CLIENT_SOURCE_NONE) {
+    c->pub = vt_client_publisher_new(c->options, &peer_events, c, error);
+    if (!c->pub || !vt_client_publisher_start(c->pub, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void enter_room(Client *c, JsonObject *joined)
+{
+  if (c->phase != PHASE_JOINING)
+    return; /* a second "joined" (a move between rooms) changes nothing here */
+  c->phase = PHASE_IN_ROOM;
+  c->joined_us = g_get_monotonic_time();
+  c->report->join_ms = (double)(c->joined_us - c->open_us) / 1000.0;
+  JsonObject *who = json_object_get_object_member(joined, "participant");
+  if (who && json_object_has_member(who, "id"))
+    c->report->participant = g_strdup(json_object_get_string_member(who, "id"));
+  progress(c, "joined as %s in %.1f ms", c->report->participant ? c->report->participant : "?",
+           c->report->join_ms);
+  if (c->options->duration_s > 0)
+    c->duration_source = g_timeout_add((guint)(c->options->duration_s * 1000), on_duration, c);
+  g_autoptr(GError) error = NULL;
+  if (!start_media(c, &error))
+    fail(c, error->message);
+}
+
+static void on_joined(Client *c, JsonObject *msg)
+{
+  const char *state = json_object_get_string_member_with_default(msg, "state", "");
+  if (g_str_equal(state, "room"))
+    enter_room(c, msg);
+  else if (g_str_equal(state, "lobby"))
+    progress(c, "waiting in the lobby");
+  else
+    fail(c, "join: the token names no room (the server put this client in its staff console)");
+}
+
+/* An error from the server, judged by what it answers (its ref). */
+static void on_error(Client *c, JsonObject *msg)
+{
+  const char *code = json_object_get_string_member_with_default(msg, "code", "?");
+  const char *text = json_object_get_string_member_with_default(msg, "message", "");
+  const char *ref = json_object_get_string_member_with_default(msg, "ref", "");
+  const char *what = NULL;
+  if (g_str_has_prefix(ref, "j"))
+    what = "join rejected";
+  else if (g_str_has_prefix(ref, "po"))
+    what = "publish negotiation failed";
+  else if (g_str_has_prefix(ref, "sa"))
+    what = "subscribe negotiation failed";
+  else if (g_str_equal(code, "auth_timeout"))
+    what = "join timed out";
+  if (!what) {
+    /* A refused candidate or a rate limit does not end the call by itself. */
+    g_warning("server error %s%s%s (ref %s)", code, *text ? ": " : "", text, *ref ? ref : "none");
+    return;
+  }
+  g_autofree char *reason = g_strdup_printf("%s: %s%s%s", what, code, *text ? ": " : "", text);
+  fail(c, reason);
+}
+
+static void on_remote_candidate(Client *c, JsonObject *msg)
+{
+  const char *pc = json_object_get_string_member_with_default(msg, "pc", "");
+  const char *candidate = json_object_get_string_member_with_default(msg, "candidate", "");
+  gint64 mline = json_object_get_int_member_with_default(msg, "sdp_mline_index", 0);
+  if (mline < 0 || mline > G_MAXINT)
+    return;
+  if (g_str_equal(pc, "publish") && c->pub)
+    vt_client_peer_add_candidate(vt_client_publisher_peer(c->pub), (guint)mline, candidate);
+  else if (g_str_equal(pc, "subscribe") && c->sub)
+    vt_client_peer_add_candidate(vt_client_subscriber_peer(c->sub), (guint)mline, candidate);
+}
+
+static void on_media_state(Client *c, JsonObject *msg)
+{
+  const char *pc = json_object_get_string_member_with_default(msg, "pc", "?");
+  const char *state = json_object_get_string_member_with_default(msg, "state", "?");
+  const char *reason = json_object_get_string_member_with_default(msg, "reason", "");
+  progress(c, "%s connection %s%s%s", pc, state, *reason ? ": " : "", reason);
+  if (g_str_equal(state, "failed")) {
+    g_autofree char *why = g_strdup_printf("media_state: the %s connection failed%s%s", pc,
+                                           *reason ? ": " : "", reason);
+    fail(c, why);
+  }
+}
+
+static void on_sdp_message(Client *c, JsonObject *msg, gboolean offer)
+{
+  const char *sdp = json_object_get_string_member_with_default(msg, "sdp", NULL);
+  if (offer && !c->sub)
+    return; /* not subscribing: the relay's offers are not ours to answer */
+  if (!offer && !c->pub)
+    return;
+  if (!sdp || !*sdp) {
+    fail(c, offer ? "subscribe_offer without sdp" : "publish_answer without sdp");
+    return;
+  }
+  if (offer)
+    vt_client_subscriber_handle_offer(c->sub, sdp);
+  else
+    vt_client_peer_set_remote(vt_client_publisher_peer(c->pub), "answer", sdp);
+}
+
+static void on_hello(Client *c, JsonObject *msg)
+{
+  gint64 protocol = json_object_get_int_member_with_default(msg, "protocol", 0);
+  if (protocol == PROTOCOL_VERSION)
+    return;
+  g_autofree char *reason =
+      g_strdup_printf("the server speaks protocol %" G_GINT64_FORMAT ", this client %d", protocol,
+                      PROTOCOL_VERSION);
+  fail(c, reason);
+}
+
+static void on_message(gpointer user, JsonObject *msg)
+{
+  Client *c = user;
+  const char *type = json_object_get_string_member_with_default(msg, "type", "");
+  if (c->phase == PHASE_DONE)
+    return;
+  if (g_str_equal(type, "hello"))
+    on_hello(c, msg);
+  else if (g_str_equal(type, "joined"))
+    on_joined(c, msg);
+  else if (g_str_equal(type, "error"))
+    on_error(c, msg);
+  else if (g_str_equal(type, "publish_answer"))
+    on_sdp_message(c, msg, FALSE);
+  else if (g_str_equal(type, "subscribe_offer"))
+    on_sdp_message(c, msg, TRUE);
+  else if (g_str_equal(type, "ice"))
+    on_remote_candidate(c, msg);
+  else if (g_str_equal(type, "media_state"))
+    on_media_state(c, msg);
+  else if (g_str_equal(type, "call_ended")) {
+    progress(c, "the call has ended");
+    begin_leave(c);
+  } else if (g_str_equal(type, "removed"))
+    fail(c, "removed from the room by staff");
+  else if (g_str_equal(type, "left"))
+    vt_client_signal_close(c->signal);
+  else if (g_str_equal(type, "bye"))
+    c->server_bye = TRUE;
+  /* Everything else (room, chat, participants, lobby) is not this client's. */
+}
+
+/* ---- the socket ---- */
+
+static void on_opened(gpointer user)
+{
+  Client *c = user;
+  c->open_us = g_get_monotonic_time();
+  c->phase = PHASE_JOINING;
+  progress(c, "connected to %s", c->options->ws_url);
+  send_join(c);
+}
+
+static void on_closed(gpointer user, guint code, const char *reason, const char *error)
+{
+  Client *c = user;
+  if (c->phase != PHASE_LEAVING && c->phase != PHASE_DONE) {
+    g_autofree char *why =
+        error ? g_strdup_printf("cannot connect to %s: %s", c->options->ws_url, error)
+              : g_strdup_printf("the server closed the connection (%u%s%s)%s", code,
+                                reason && *reason ? " " : "", reason ? reason : "",
+                                c->server_bye ? ": it is shutting down" : "");
+    vt_client_report_fail(c->report, why);
+  }
+  c->phase = PHASE_DONE;
+  g_main_loop_quit(c->loop);
+}
+
+static const VtClientSignalEvents signal_events = {on_opened, on_message, on_closed};
+
+/* ---- leaving ---- */
+
+static gboolean on_leave_timeout(gpointer data)
+{
+  Client *c = data;
+  c->leave_source = 0;
+  g_warning("the server did not finish the leave in time; closing");
+  c->phase = PHASE_DONE;
+  g_main_loop_quit(c->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the call once, from any phase: in a room, "leave" first (the answer,
+ * "left", closes the socket); otherwise the socket is just closed. The loop
+ * quits when the close completes or after LEAVE_TIMEOUT_MS. */
+static void begin_leave(Client *c)
+{
+  if (c->phase == PHASE_LEAVING || c->phase == PHASE_DONE)
+    return;
+  Phase was = c->phase;
+  c->phase = PHASE_LEAVING;
+  g_clear_handle_id(&c->duration_source, g_source_remove);
+  if (was == PHASE_IN_ROOM)
+    c->left_us = g_get_monotonic_time();
+  if (!vt_client_signal_is_open(c->signal)) {
+    c->phase = PHASE_DONE;
+    g_main_loop_quit(c->loop);
+    return;
+  }
+  if (was == PHASE_IN_ROOM)
+    send_with_ref(c, message_new("leave"), "l");
+  else
+    vt_client_signal_close(c->signal);
+  c->leave_source = g_timeout_add(LEAVE_TIMEOUT_MS, on_leave_timeout, c);
+}
+
+static gboolean on_interrupt(gpointer data)
+{
+  Client *c = data;
+  if (c->phase == PHASE_LEAVING || c->phase == PHASE_DONE) {
+    c->phase = PHASE_DONE; /* asked twice: stop waiting for the server */
+    g_main_loop_quit(c->loop);
+  } else {
+    progress(c, "interrupted, leaving");
+    begin_leave(c);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- the report ---- */
+
+static guint64 packets_sent(const VtClientReport *r, guint64 *frames)
+{
+  guint64 packets = 0;
+  *frames = 0;
+  for (guint i = 0; i < r->published->len; i++) {
+    const VtReportPublished *p = g_ptr_array_index(r->published, i);
+    packets += p->packets_sent;
+    *frames += p->frames_sent;
+  }
+  return packets;
+}
+
+/* Fills the report from the pipelines while they still run, then stops
+ * them. */
+static void collect(Client *c)
+{
+  VtClientReport *r = c->report;
+  if (c->joined_us) {
+    gint64 end = c->left_us ? c->left_us : g_get_monotonic_time();
+    r->duration_s = (double)(end - c->joined_us) / G_USEC_PER_SEC;
+  }
+  if (c->pub) {
+    g_autoptr(GstStructure) stats = vt_client_peer_get_stats(vt_client_publisher_peer(c->pub));
+    vt_client_publisher_report(c->pub, stats, r);
+    guint64 frames;
+    guint64 packets = packets_sent(r, &frames);
+    if (stats ? packets == 0 : frames == 0)
+      vt_client_report_fail(r, "publish: nothing was sent");
+    vt_client_publisher_stop(c->pub);
+  }
+  if (c->sub) {
+    g_autoptr(GstStructure) stats = vt_client_peer_get_stats(vt_client_subscriber_peer(c->sub));
+    vt_client_subscriber_report(c->sub, stats, r);
+    gint64 first = vt_client_subscriber_first_frame_us(c->sub);
+    if (first)
+      r->first_frame_ms = (double)(first - c->join_sent_us) / 1000.0;
+    vt_client_subscriber_stop(c->sub);
+  }
+}
+
+static void print_report(Client *c)
+{
+  if (c->options->json) {
+    g_autofree char *json = vt_client_report_to_json(c->report);
+    printf("%s\n", json);
+    fflush(stdout);
+  } else {
+    vt_client_report_print_text(c->report, stderr);
+  }
+  if (!c->report->ok)
+    fprintf(stderr, "vitrine client: %s\n", c->report->error);
+}
+
+/* ---- main ---- */
+
+/* Progress and warnings from the client's modules go to stderr; with
+ * --json, where stderr holds at most the failure's one line, warnings go
+ * into the report instead and progress is dropped. */
+static void log_line(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  Client *c = data;
+  gboolean warning = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING));
+  if (warning && c->options->json)
+    vt_client_report_warn(c->report, message);
+  else if (warning || (level & G_LOG_LEVEL_MESSAGE))
+    progress(c, "%s%s", warning ? "warning: " : "", message);
+}
+
+static void run(Client *c)
+{
+  guint sigint = g_unix_signal_add(SIGINT, on_interrupt, c);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_interrupt, c);
+  c->signal = vt_client_signal_new(c->options->ws_url, c->options->origin, c->options->insecure,
+                                   &signal_events, c);
+  vt_client_signal_connect(c->signal);
+  g_main_loop_run(c->loop);
+  g_clear_handle_id(&c->duration_source, g_source_remove);
+  g_clear_handle_id(&c->leave_source, g_source_remove);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  collect(c);
+}
+
+int vt_client_main(int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtClientOptions) options = NULL;
+  if (!vt_client_options_parse(argc, argv, &options, &error)) {
+    fprintf(stderr, "vitrine client: %s\n", error->message);
+    return 2;
+  }
+  if (!gst_init_check(NULL, NULL, &error)) {
+    fprintf(stderr, "vitrine client: cannot start GStreamer: %s\n", error->message);
+    return 1;
+  }
+  Client c = {.options = options, .report = vt_client_report_new()};
+  guint handler = g_log_set_handler(NULL, G_LOG_LEVEL_MASK, log_line, &c);
+  c.loop = g_main_loop_new(NULL, FALSE);
+  run(&c);
+  print_report(&c);
+  int status = c.report->ok ? 0 : 1;
+  g_clear_pointer(&c.pub, vt_client_publisher_free);
+  g_clear_pointer(&c.sub, vt_client_subscriber_free);
+  g_clear_pointer(&c.signal, vt_client_signal_free);
+  /* Let queued events of the closed peers run (and do nothing). */
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_log_remove_handler(NULL, handler);
+  vt_client_report_free(c.report);
+  g_main_loop_unref(c.loop);
+  return status;
+}
