@@ -28,6 +28,7 @@ typedef struct {
   GstElement *encoder;
   GstPad *webrtc_pad; /* the requested webrtcbin sink pad */
   gint frames;        /* atomic: buffers out of the encoder */
+  gint frames_before; /* atomic: of those, made before the connection was up */
   gint ready;         /* atomic: an RTP packet reached webrtcbin */
 } Branch;
 
@@ -484,7 +485,8 @@ void vt_client_publisher_report(VtClientPublisher *pub, const GstStructure *stat
   for (guint i = 0; i < pub->branches->len; i++) {
     Branch *b = g_ptr_array_index(pub->branches, i);
     VtReportPublished *p = vt_client_report_add_published(report, b->kind, b->codec);
-    p->frames_sent = (guint64)g_atomic_int_get(&b->frames);
+    p->frames_sent =
+        (guint64)(g_atomic_int_get(&b->frames) - g_atomic_int_get(&b->frames_before));
     if (g_str_equal(b->kind, "video")) {
       g_autoptr(GstPad) raw = gst_element_get_static_pad(b->encoder, "sink");
       caps_size(raw, &p->width, &p->height);
@@ -492,6 +494,17 @@ void vt_client_publisher_report(VtClientPublisher *pub, const GstStructure *stat
     VtOutboundStats out;
     if (vt_client_stats_outbound(stats, caps_ssrc(b->webrtc_pad), &out))
       p->packets_sent = out.packets_sent;
+  }
+  g_mutex_unlock(&pub->lock);
+}
+
+void vt_client_publisher_connected(VtClientPublisher *pub)
+{
+  g_mutex_lock(&pub->lock);
+  for (guint i = 0; i < pub->branches->len; i++) {
+    Branch *b = g_ptr_array_index(pub->branches, i);
+    if (g_atomic_int_get(&b->frames_before) == 0)
+      g_atomic_int_set(&b->frames_before, g_atomic_int_get(&b->frames));
   }
   g_mutex_unlock(&pub->lock);
 }

@@ -50,4 +50,8 @@ void vt_client_publisher_report(VtClientPublisher *pub, const GstStructure *stat
 /* Stops reporting events and stops the pipeline. Idempotent. */
 void vt_client_publisher_stop(VtClientPublisher *pub);
 
+/* The relay reports the publish connection up: frames_sent counts from here,
+ * as the encoder's output before it never left the machine. */
+void vt_client_publisher_connected(VtClientPublisher *pub);
+
 G_END_DECLS

@@ -228,6 +228,8 @@ static void on_media_state(Client *c, JsonObject *msg)
   const char *state = json_object_get_string_member_with_default(msg, "state", "?");
   const char *reason = json_object_get_string_member_with_default(msg, "reason", "");
   progress(c, "%s connection %s%s%s", pc, state, *reason ? ": " : "", reason);
+  if (g_str_equal(state, "connected") && g_str_equal(pc, "publish") && c->pub)
+    vt_client_publisher_connected(c->pub);
   if (g_str_equal(state, "failed")) {
     g_autofree char *why = g_strdup_printf("media_state: the %s connection failed%s%s", pc,
                                            *reason ? ": " : "", reason);

@@ -341,6 +341,8 @@ VtDtls *vt_dtls_new(VtDtlsCert *cert, VtDtlsRole role,
   BIO_set_data(bio, dtls);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);             /* one reference, for both directions */
+  /* After the handshake DTLS carries next to nothing: its buffers go back. */
+  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_set_mtu(ssl, VT_DTLS_MTU) <= 0) /* returns the MTU set, or 0 */
     g_error("OpenSSL refused a DTLS MTU of %d", VT_DTLS_MTU);
   SSL_set_app_data(ssl, dtls);

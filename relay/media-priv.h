@@ -66,6 +66,8 @@ struct _VtSubSlot {
   VtMediaPeer *subscriber;
   VtPubTrack *track; /* NULL: free */
   VtSdpKind kind;
+  VtSdpCodecId codec; /* of the last track, kept while free: m-lines keep codecs */
+  guint32 h264_profile_level_id;
   guint32 ssrc; /* relay-side, new for every binding */
   guint32 rtx_ssrc;
   gboolean accepted; /* the answer to an offer with this binding took it */

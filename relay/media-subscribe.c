@@ -38,22 +38,43 @@ static void unbind(VtSubSlot *slot)
   slot->accepted = FALSE;
 }
 
-/* The first free slot of the track's kind, or a new one; FALSE when full. */
+static gboolean slot_fits(const VtSubSlot *slot, const VtPubTrack *t, gboolean same_codec)
+{
+  if (slot->track || slot->kind != t->kind)
+    return FALSE;
+  return !same_codec || (slot->codec == t->codec.id &&
+                         slot->h264_profile_level_id == t->codec.h264_profile_level_id);
+}
+
+/* Where a track goes: a free slot that had the same codec, else a new slot,
+ * else any free slot of its kind (a receiver that cannot switch the codec of
+ * an m-line, as webrtcbin cannot, only meets that when all 16 are used). */
+static gint pick_slot(VtMediaPeer *p, const VtPubTrack *t)
+{
+  for (guint i = 0; i < p->n_slots; i++)
+    if (slot_fits(&p->slots[i], t, TRUE))
+      return (gint)i;
+  if (p->n_slots < VT_SDP_MAX_MEDIA)
+    return (gint)p->n_slots++;
+  for (guint i = 0; i < p->n_slots; i++)
+    if (slot_fits(&p->slots[i], t, FALSE))
+      return (gint)i;
+  return -1;
+}
+
+/* Binds the track to a slot; FALSE when there is none left. */
 static gboolean bind(VtMediaPeer *p, VtPubTrack *t)
 {
-  guint i = 0;
-  while (i < p->n_slots && (p->slots[i].track || p->slots[i].kind != t->kind))
-    i++;
-  if (i == p->n_slots) {
-    if (p->n_slots == VT_SDP_MAX_MEDIA)
-      return FALSE;
-    p->n_slots++;
-  }
+  gint i = pick_slot(p, t);
+  if (i < 0)
+    return FALSE;
   VtSubSlot *slot = &p->slots[i];
   memset(slot, 0, sizeof *slot);
   slot->subscriber = p;
   slot->track = t;
   slot->kind = t->kind;
+  slot->codec = t->codec.id;
+  slot->h264_profile_level_id = t->codec.h264_profile_level_id;
   slot->ssrc = new_ssrc(p);
   slot->rtx_ssrc = t->kind == VT_SDP_KIND_VIDEO ? new_ssrc(p) : 0;
   slot->rtx_seq = (guint16)g_random_int();
@@ -94,9 +115,9 @@ static void snapshot(VtMediaPeer *p)
     memset(o, 0, sizeof *o);
     o->t.active = slot->track != NULL;
     o->t.kind = slot->kind;
+    o->t.codec = slot->codec;
+    o->t.h264_profile_level_id = slot->h264_profile_level_id;
     if (slot->track) {
-      o->t.codec = slot->track->codec.id;
-      o->t.h264_profile_level_id = slot->track->codec.h264_profile_level_id;
       o->t.ssrc = slot->ssrc;
       o->t.rtx_ssrc = slot->rtx_ssrc;
       g_strlcpy(o->participant_id, slot->track->owner->id, sizeof o->participant_id);
