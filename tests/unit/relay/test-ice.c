@@ -244,6 +244,8 @@ static void test_bad_candidates(Fixture *f, gconstpointer unused)
       {"candidate:1 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active",
        VT_ICE_ERROR_UNSUPPORTED},
       {"candidate:1 2 udp 2122260222 127.0.0.1 5001 typ host", VT_ICE_ERROR_UNSUPPORTED},
+      /* On loopback only, the agent never sends checks to another address. */
+      {"candidate:1 1 udp 2122260223 192.0.2.7 5000 typ host", VT_ICE_ERROR_UNSUPPORTED},
   };
 
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -257,6 +259,8 @@ static void test_bad_candidates(Fixture *f, gconstpointer unused)
       f->a.ice, "a=candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host", &error));
   g_assert_true(vt_ice_add_remote_candidate(
       f->a.ice, "candidate:2 1 UDP 2122260223 127.0.0.1 5002 typ host", &error));
+  g_assert_true(vt_ice_add_remote_candidate(
+      f->a.ice, "candidate:3 1 udp 2122260223 127.0.0.2 5004 typ host", &error));
   g_assert_no_error(error);
   g_assert_false(vt_ice_set_remote_credentials(f->a.ice, "ab", "short", &error));
   g_assert_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID);
