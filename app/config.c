@@ -60,6 +60,9 @@ static const Key keys[] = {
      "on or off: also offer ICE-TCP candidates (for clients whose networks block UDP)."},
     {"relay", "relay-max-bitrate", KEY_UINT, F(relay_max_bitrate), "2500000", 100000000,
      "Most bits per second the relay asks a publisher to send per connection (REMB)."},
+    {"relay", "video-codecs", KEY_LIST, F(video_codecs), "vp8,h264", 0,
+     "Video codecs the relay takes from publishers, most wanted first (vp8, h264). Every "
+     "subscriber must decode what publishers send: VP8 is the one all browsers have."},
     {"relay", "ice-stun", KEY_LIST, F(ice_stun), NULL, 0,
      "Comma-separated STUN URLs (stun:host:port) given to clients in the join reply."},
     {"relay", "ice-turn", KEY_LIST, F(ice_turn), NULL, 0,

@@ -31,6 +31,7 @@ typedef struct {
   char *relay_public_ip;
   char *relay_ice_tcp;
   guint relay_max_bitrate;
+  char **video_codecs;
   char **ice_stun;
   char **ice_turn;
   char *turn_secret;

@@ -83,6 +83,30 @@ static gboolean check_ice_servers(const VtConfig *config, GError **error)
   return TRUE;
 }
 
+static gboolean parse_codecs(char **names, VtSdpCodecPrefs *prefs, GError **error)
+{
+  vt_sdp_codec_prefs_init_default(prefs);
+  if (!names)
+    return TRUE;
+  prefs->n_video = 0;
+  for (char **n = names; *n; n++) {
+    VtSdpCodecId id;
+    if (!vt_sdp_codec_from_string(*n, &id) || id == VT_SDP_CODEC_OPUS ||
+        prefs->n_video == VT_SDP_MAX_PREFS) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "video-codecs: '%s' is not vp8 or h264", *n);
+      return FALSE;
+    }
+    prefs->video[prefs->n_video++] = id;
+  }
+  if (prefs->n_video == 0) {
+    g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "video-codecs: name at least one of vp8, h264");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean vt_relay_config_from(const VtConfig *config, VtRelayConfig *out, GError **error)
 {
   *out = (VtRelayConfig){0};
@@ -90,7 +114,8 @@ gboolean vt_relay_config_from(const VtConfig *config, VtRelayConfig *out, GError
       !parse_switch("relay-ice-tcp", config->relay_ice_tcp, &out->ice_tcp, error) ||
       !parse_ports(config->relay_ports, &out->min_port, &out->max_port, error) ||
       !check_addresses(config->relay_addresses, config->relay_public_ip, error) ||
-      !check_ice_servers(config, error))
+      !check_ice_servers(config, error) ||
+      !parse_codecs(config->video_codecs, &out->codecs, error))
     return FALSE;
   out->workers = config->relay_workers;
   out->local_addresses = config->relay_addresses;

@@ -250,8 +250,26 @@ void vt_forward_request_keyframe(VtPubTrack *t, gint64 now_us, gboolean joining)
   }
 }
 
+/* A subscriber waiting for its first keyframe sees nothing of the track, so
+ * it cannot ask again itself; a request the encoder dropped (browsers ignore
+ * requests that come too soon after another) would leave it waiting until the
+ * next periodic keyframe, so the relay asks again every 500 ms meanwhile. */
+static gboolean someone_waits(const VtPubTrack *t)
+{
+  for (guint i = 0; i < t->slots->len; i++) {
+    const VtSubSlot *slot = g_ptr_array_index(t->slots, i);
+    if (slot->need_keyframe && slot->accepted && slot->subscriber->sub &&
+        vt_transport_is_up(slot->subscriber->sub))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 void vt_forward_keyframe_due(VtPubTrack *t, gint64 now_us)
 {
-  if (t->keyframe_pending && now_us - t->last_keyframe_request_us >= VT_KEYFRAME_INTERVAL_US)
+  gint64 since = now_us - t->last_keyframe_request_us;
+  if (t->keyframe_pending && since >= VT_KEYFRAME_INTERVAL_US)
+    send_keyframe_request(t, now_us);
+  else if (since >= VT_KEYFRAME_RETRY_US && t->kind == VT_SDP_KIND_VIDEO && someone_waits(t))
     send_keyframe_request(t, now_us);
 }

@@ -21,6 +21,7 @@ typedef struct _VtSubSlot VtSubSlot;
 
 #define VT_KEYFRAME_INTERVAL_US (500 * 1000) /* subscribers' PLI/FIR: one per 500 ms */
 #define VT_KEYFRAME_OUTSTANDING_US (300 * 1000) /* a request still being answered */
+#define VT_KEYFRAME_RETRY_US (500 * 1000) /* asked again while a subscriber waits */
 #define VT_REPORT_INTERVAL_US (1000 * 1000)  /* RR to publishers, SR to subscribers */
 #define VT_NACK_BATCH 64
 

@@ -30,6 +30,7 @@ struct _VtRelay {
   char **local_addresses;
   char *public_ipv4;
   VtMediaRoomConfig media_config;
+  VtSdpCodecPrefs codecs;
   VtWorkers *workers;
   GHashTable *rooms; /* id -> Room */
   Link *link;
@@ -238,6 +239,9 @@ static gboolean setup_media(VtRelay *relay, const VtRelayConfig *config, GError 
   ice->public_ipv4 = relay->public_ipv4;
   ice->ice_tcp = config->ice_tcp;
   relay->media_config.max_bitrate_bps = config->max_bitrate_bps;
+  relay->codecs = config->codecs;
+  if (relay->codecs.n_video == 0 && relay->codecs.n_audio == 0)
+    vt_sdp_codec_prefs_init_default(&relay->codecs);
   relay->workers = vt_workers_new(config->workers);
   return TRUE;
 }
@@ -308,7 +312,8 @@ gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *pa
     return not_available(relay, error);
   g_autoptr(GError) sdp_error = NULL;
   VtPublishOffer *offer = NULL;
-  if (!vt_sdp_parse_publish_offer(sdp, strlen(sdp), &offer, &sdp_error)) {
+  if (!vt_sdp_parse_publish_offer_with_prefs(sdp, strlen(sdp), &relay->codecs, &offer,
+                                             &sdp_error)) {
     g_set_error(error, VT_RELAY_ERROR, VT_RELAY_ERROR_BAD_SDP, "%s: %s",
                 vt_sdp_error_code(sdp_error->code), sdp_error->message);
     return FALSE;

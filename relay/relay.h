@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "relay/sdp.h"
+
 G_BEGIN_DECLS
 
 typedef struct _VtRelay VtRelay;
@@ -56,6 +58,7 @@ typedef struct {
   char *public_ipv4;        /* announced instead of the host address (1:1 NAT) */
   gboolean ice_tcp;
   guint max_bitrate_bps; /* REMB sent to publishers */
+  VtSdpCodecPrefs codecs; /* what publishers may send, most wanted first */
 } VtRelayConfig;
 
 /* `config` is copied. */

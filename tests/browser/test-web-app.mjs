@@ -15,117 +15,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import { chromium } from 'playwright-core';
 
-const run = promisify(execFile);
-const BINARY = process.env.VT_BINARY;
-const CHROMIUM = process.env.VT_CHROMIUM ?? '/usr/bin/chromium';
+import { BINARY, CHROMIUM, CHROMIUM_ARGS, STEP_MS, Server } from './support.mjs';
+
 const SCREENSHOTS = process.env.VT_SCREENSHOT_DIR;
-// One UI step on a busy 2-core machine (generous: the ASan build is slow).
-const STEP_MS = 60_000;
 const TEST_MS = 240_000;
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--ignore-certificate-errors',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-];
-
-// ---- the server ----
-
-// Under the sanitizer build ctest gives the server its own ASAN_OPTIONS, as
-// for the integration tests.
-function serverEnv() {
-  const env = { ...process.env };
-  if (env.VT_SERVER_ASAN_OPTIONS) env.ASAN_OPTIONS = env.VT_SERVER_ASAN_OPTIONS;
-  return env;
-}
-
-/** A `vitrine serve` process on 127.0.0.1; port 0 picks a free port. */
-class Server {
-  constructor(dataDir) {
-    this.dataDir = dataDir;
-    this.port = 0;
-    this.proc = null;
-    this.log = '';
-  }
-
-  async start(port = 0) {
-    const proc = spawn(
-      BINARY,
-      ['serve', `--port=${port}`, '--listen=127.0.0.1', `--data-dir=${this.dataDir}`],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: serverEnv() },
-    );
-    this.proc = proc;
-    this.exited = new Promise((resolve) =>
-      proc.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    this.port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no "listening on port" in:\n${this.log}`)),
-        STEP_MS,
-      );
-      proc.stderr.setEncoding('utf8');
-      proc.stderr.on('data', (chunk) => {
-        this.log += chunk;
-        const match = /listening on port (\d+)/.exec(this.log);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the server exited (${code}) before listening:\n${this.log}`));
-      });
-    });
-    return this;
-  }
-
-  get origin() {
-    return `https://127.0.0.1:${this.port}`;
-  }
-
-  /** SIGTERM, then the exit status. */
-  async stop() {
-    if (!this.proc) return null;
-    this.proc.kill('SIGTERM');
-    const result = await this.exited;
-    this.proc = null;
-    return result;
-  }
-
-  async token(store, role, name, sub = undefined) {
-    const args = [
-      'token',
-      `--data-dir=${this.dataDir}`,
-      '--store',
-      store,
-      '--role',
-      role,
-      '--name',
-      name,
-    ];
-    if (sub) args.push('--sub', sub);
-    const { stdout } = await run(BINARY, args);
-    return stdout.trim();
-  }
-}
 
 // ---- pages ----
 

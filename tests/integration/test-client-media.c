@@ -106,7 +106,7 @@ static void test_h264(void)
 
 static gboolean sanitized(void)
 {
-  return g_getenv("VT_SERVER_ASAN_OPTIONS") != NULL;
+  return g_getenv("VT_SANITIZED") != NULL;
 }
 
 /* A subscriber that joins 5 s into the call shows video within 1 s (the
