@@ -393,19 +393,37 @@ static gboolean set_remote(VtTestPeer *p, VtMediaTransport *t, const char *sdp)
   return ok;
 }
 
+typedef struct {
+  VtTestPeer *peer;
+  guint timeout_ms;
+} WsExchange;
+
+static char *exchange_over_ws(gpointer data, const char *offer)
+{
+  WsExchange *x = data;
+  send_json_sdp(x->peer, "publish_offer", offer, "po");
+  g_autoptr(JsonObject) answer = vt_test_client_take(x->peer->client, "publish_answer",
+                                                     x->timeout_ms);
+  return answer ? g_strdup(json_object_get_string_member(answer, "sdp")) : NULL;
+}
+
 gboolean vt_test_peer_publish(VtTestPeer *p, const VtPeerMedia *media, guint timeout_ms)
+{
+  WsExchange x = {p, timeout_ms};
+  return vt_test_peer_publish_with(p, media, exchange_over_ws, &x, timeout_ms);
+}
+
+gboolean vt_test_peer_publish_with(VtTestPeer *p, const VtPeerMedia *media,
+                                   VtPeerExchange exchange, gpointer data, guint timeout_ms)
 {
   defaults(&p->media, media);
   g_autofree char *offer = vt_test_peer_publish_offer(p, &p->media);
-  send_json_sdp(p, "publish_offer", offer, "po");
-  g_autoptr(JsonObject) answer = vt_test_client_take(p->client, "publish_answer", timeout_ms);
-  if (!answer) {
-    p->failure = g_strdup("no publish_answer");
+  g_free(p->remote_pub_sdp);
+  p->remote_pub_sdp = exchange(data, offer);
+  if (!p->remote_pub_sdp) {
+    p->failure = g_strdup("no publish answer");
     return FALSE;
   }
-  if (g_getenv("VT_PEER_DEBUG")) g_printerr("OFFER\n%s\nANSWER\n%s\n", offer, json_object_get_string_member(answer, "sdp"));
-  g_free(p->remote_pub_sdp);
-  p->remote_pub_sdp = g_strdup(json_object_get_string_member(answer, "sdp"));
   if (!set_remote(p, p->pub, p->remote_pub_sdp))
     return FALSE;
   UpWait w = {p, FALSE};
@@ -438,7 +456,6 @@ gboolean vt_test_peer_subscribe(VtTestPeer *p, guint timeout_ms)
     g_free(answer);
     answer = g_string_free(with, FALSE);
   }
-  if (g_getenv("VT_PEER_DEBUG")) g_printerr("SUBOFFER\n%s\nSUBANSWER\n%s\n", sdp, answer);
   send_json_sdp(p, "subscribe_answer", answer, NULL);
   p->offers++;
   if (!first)

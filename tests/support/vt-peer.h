@@ -87,6 +87,14 @@ struct _VtTestPeer {
 VtTestPeer *vt_test_peer_new(VtTestClient *client);
 void vt_test_peer_free(VtTestPeer *peer);
 
+/* Sends the offer somewhere and returns the answer (transfer full), or NULL. */
+typedef char *(*VtPeerExchange)(gpointer data, const char *offer);
+
+/* As vt_test_peer_publish(), with the offer/answer exchange done by
+ * `exchange` instead of the peer's WebSocket (in-process relay tests). */
+gboolean vt_test_peer_publish_with(VtTestPeer *peer, const VtPeerMedia *media,
+                                   VtPeerExchange exchange, gpointer data, guint timeout_ms);
+
 /* Sends a publish offer, applies the answer and waits until SRTP is up;
  * then media flows until vt_test_peer_stop_media(). FALSE on failure
  * (peer->failure says why). media NULL: defaults. */
