@@ -50,6 +50,21 @@ static void subscribe(Member *m)
             m->peer->failure ? m->peer->failure : "no offer");
 }
 
+/* A subscriber's sender report must tie the RTP timestamps it receives to
+ * the publisher's wall clock (that is what lip sync is computed from): at the
+ * report's NTP time, the publisher's video clock was at about its RTP time. */
+static void assert_sr_maps_publisher_clock(VtTestPeer *pub, VtPeerTrack *video, gint64 now)
+{
+  gint64 sr_unix = vt_rtcp_ntp_to_unix_us(video->sr_ntp);
+  g_assert_cmpint(now - sr_unix, >=, 0);
+  g_assert_cmpint(now - sr_unix, <, 2 * G_USEC_PER_SEC);
+  /* The publisher's RTP clock when it stopped, taken back to the report's time. */
+  gint64 expected = (gint64)pub->frame * 3000 - (now - sr_unix) * 90 / 1000;
+  gint64 off = (gint64)(gint32)(video->sr_rtp - (guint32)expected);
+  g_test_message("SR mapping off by %" G_GINT64_FORMAT " ms", off / 90);
+  g_assert_cmpint(ABS(off), <, 90 * 150); /* 150 ms: timer drift of the synthetic source */
+}
+
 /* One publisher, three subscribers: every subscriber gets the video from a
  * keyframe on, nearly every packet, with the SSRC and payload type of its
  * own offer, and audio; sender reports carry the publisher's clock. */
@@ -67,6 +82,7 @@ static void test_forward(void)
     subscribe(subs[i]);
   vt_test_run_for(3000);
   vt_test_peer_stop_media(pub->peer);
+  gint64 stopped = g_get_real_time();
   vt_test_run_for(300);
 
   for (int i = 0; i < 3; i++) {
@@ -84,6 +100,7 @@ static void test_forward(void)
     g_assert_cmpuint(audio->packets, >, pub->peer->audio_packets_sent * 8 / 10);
     g_assert_cmpuint(video->srs, >=, 1);
     g_assert_cmpuint(audio->srs, >=, 1);
+    assert_sr_maps_publisher_clock(pub->peer, video, stopped);
   }
   g_assert_cmpuint(pub->peer->rrs_received, >=, 1);
   g_assert_cmpuint(pub->peer->rembs_received, >=, 1);
