@@ -43,6 +43,11 @@ static void on_state(gpointer data, const char *room, const char *participant, V
                      const char *state, const char *reason, const char *detail)
 {
   VtHub *hub = data;
+  /* Interned: the metrics table keeps its keys for the life of the process,
+   * and the set of pc/state/reason words is small and fixed. */
+  g_autofree char *event =
+      g_strdup_printf("%s_%s%s%s", pc_name(pc), state, reason ? "_" : "", reason ? reason : "");
+  vt_metrics_count(hub->metrics->media, g_intern_string(event));
   VtParticipant *p = find(hub, room, participant);
   if (!p)
     return;
@@ -62,7 +67,7 @@ static void on_error(gpointer data, const char *room, const char *participant, V
   VtParticipant *p = find(hub, room, participant);
   if (!p)
     return;
-  vt_metrics_count(hub->metrics->errors, code);
+  vt_metrics_count(hub->metrics->errors, g_intern_string(code));
   JsonBuilder *b = vt_msg_begin("error", pc == VT_PC_PUBLISH ? p->publish_ref : NULL);
   add_string(b, "code", code);
   add_string(b, "field", "sdp");

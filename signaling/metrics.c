@@ -6,12 +6,14 @@ void vt_metrics_init(VtMetrics *metrics)
   *metrics = (VtMetrics){0};
   metrics->errors = g_hash_table_new(g_str_hash, g_str_equal);
   metrics->auth_failures = g_hash_table_new(g_str_hash, g_str_equal);
+  metrics->media = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
 void vt_metrics_clear(VtMetrics *metrics)
 {
   g_clear_pointer(&metrics->errors, g_hash_table_unref);
   g_clear_pointer(&metrics->auth_failures, g_hash_table_unref);
+  g_clear_pointer(&metrics->media, g_hash_table_unref);
 }
 
 void vt_metrics_count(GHashTable *table, const char *code)

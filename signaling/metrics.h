@@ -14,6 +14,7 @@ typedef struct {
   guint64 chat_messages;
   GHashTable *errors;        /* code (static string) -> count (GUINT_TO_POINTER) */
   GHashTable *auth_failures; /* code -> count */
+  GHashTable *media;         /* "publish_connected", "subscribe_failed_ice_failed" ... */
 } VtMetrics;
 
 void vt_metrics_init(VtMetrics *metrics);

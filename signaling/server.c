@@ -319,6 +319,9 @@ static void render_metrics(VtServer *s, GString *out)
                           "code", s->metrics.errors);
   vt_metrics_render_table(out, "vitrine_auth_failures_total", "Failed joins, by code.", "code",
                           s->metrics.auth_failures);
+  vt_metrics_render_table(out, "vitrine_media_connections_total",
+                          "Peer connections that came up or failed, by connection and reason.",
+                          "event", s->metrics.media);
 }
 
 static int http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path)

@@ -156,6 +156,13 @@ static void test_wrong_fingerprint(void)
   g_assert_cmpstr(json_object_get_string_member(state, "state"), ==, "failed");
   g_assert_cmpstr(json_object_get_string_member(state, "reason"), ==, "dtls_fingerprint");
   assert_call_goes_on(&call);
+  /* Operators see it too. */
+  guint status = 0;
+  g_autofree char *metrics = vt_test_http_get(call.server, "/metrics", &status);
+  g_assert_cmpuint(status, ==, 200);
+  g_assert_nonnull(strstr(metrics, "vitrine_media_connections_total{event=\"publish_failed_"
+                                   "dtls_fingerprint\"} 1\n"));
+  g_assert_nonnull(strstr(metrics, "vitrine_media_connections_total{event=\"publish_connected\"}"));
   vt_test_peer_free(bad);
   vt_test_client_free(ws);
   call_end(&call);
