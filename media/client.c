@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "media/client-options.h"
+#include "media/client-ice.h"
 #include "media/client-publish.h"
 #include "media/client-report.h"
 #include "media/client-signal.h"
@@ -37,6 +38,7 @@ typedef struct {
   guint next_ref;
   gint64 open_us, join_sent_us, joined_us, left_us;
   guint duration_source, leave_source;
+  VtClientIceServers ice; /* from joined: STUN/TURN for both connections */
 } Client;
 
 static void begin_leave(Client *c);
@@ -144,12 +146,18 @@ static gboolean start_media(Client *c, GError **error)
   const char *const *addresses = (const char *const *)c->options->local_addresses;
   if (c->options->subscribe) {
     c->sub = vt_client_subscriber_new(addresses, &peer_events, c, error);
-    if (!c->sub || !vt_client_subscriber_start(c->sub, error))
+    if (!c->sub)
+      return FALSE;
+    vt_client_ice_servers_apply(&c->ice, vt_client_peer_element(vt_client_subscriber_peer(c->sub)));
+    if (!vt_client_subscriber_start(c->sub, error))
       return FALSE;
   }
   if (c->options->source != VT_CLIENT_SOURCE_NONE) {
     c->pub = vt_client_publisher_new(c->options, &peer_events, c, error);
-    if (!c->pub || !vt_client_publisher_start(c->pub, error))
+    if (!c->pub)
+      return FALSE;
+    vt_client_ice_servers_apply(&c->ice, vt_client_peer_element(vt_client_publisher_peer(c->pub)));
+    if (!vt_client_publisher_start(c->pub, error))
       return FALSE;
   }
   return TRUE;
@@ -169,6 +177,13 @@ static void enter_room(Client *c, JsonObject *joined)
            c->report->join_ms);
   if (c->options->duration_s > 0)
     c->duration_source = g_timeout_add((guint)(c->options->duration_s * 1000), on_duration, c);
+  JsonNode *servers = json_object_get_member(joined, "ice_servers");
+  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
+  vt_client_ice_servers_read(servers && JSON_NODE_HOLDS_ARRAY(servers) ? json_node_get_array(servers)
+                                                                      : NULL,
+                             &c->ice, skipped);
+  for (guint i = 0; i < skipped->len; i++)
+    g_warning("%s", (char *)g_ptr_array_index(skipped, i));
   g_autoptr(GError) error = NULL;
   if (!start_media(c, &error))
     fail(c, error->message);
@@ -485,6 +500,7 @@ int vt_client_main(int argc, char **argv)
     ;
   g_log_remove_handler(NULL, handler);
   vt_client_report_free(c.report);
+  vt_client_ice_servers_clear(&c.ice);
   g_main_loop_unref(c.loop);
   return status;
 }
