@@ -367,3 +367,8 @@ guint vt_relay_room_count(VtRelay *relay)
 {
   return g_hash_table_size(relay->rooms);
 }
+
+gboolean vt_relay_media_on(VtRelay *relay)
+{
+  return relay->enabled;
+}

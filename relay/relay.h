@@ -91,7 +91,10 @@ gboolean vt_relay_add_tap(VtRelay *relay, const char *room, const char *particip
                           const char *kind, VtRelayTapFunc fn, gpointer data,
                           GDestroyNotify destroy);
 
-/* Rooms with media state, and peer connections that are up (for /metrics). */
+/* Rooms with media state (for /metrics). */
 guint vt_relay_room_count(VtRelay *relay);
+/* FALSE when media is off (configured so, or the relay could not start:
+ * then the reason was logged at start). For /healthz. */
+gboolean vt_relay_media_on(VtRelay *relay);
 
 G_END_DECLS

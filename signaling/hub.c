@@ -76,6 +76,11 @@ void vt_hub_free(VtHub *hub)
   g_free(hub);
 }
 
+VtRelay *vt_hub_relay(VtHub *hub)
+{
+  return hub->relay;
+}
+
 gint64 vt_hub_now_real_ms(void)
 {
   return g_get_real_time() / 1000;

@@ -280,12 +280,14 @@ static int ws_receive(VtServer *s, Conn *c, struct lws *wsi, const void *in, siz
 static void render_healthz(VtServer *s, GString *out)
 {
   gboolean db = vt_store_ping(s->store);
+  VtRelay *relay = vt_hub_relay(s->hub);
   g_string_append_printf(out,
                          "{\"status\":\"%s\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT
-                         ",\"database\":%s}\n",
+                         ",\"database\":%s,\"media\":%s,\"media_rooms\":%u}\n",
                          db ? "ok" : "degraded", VT_VERSION,
                          (g_get_monotonic_time() - s->started_us) / G_USEC_PER_SEC,
-                         db ? "true" : "false");
+                         db ? "true" : "false", vt_relay_media_on(relay) ? "true" : "false",
+                         vt_relay_room_count(relay));
 }
 
 static void render_metrics(VtServer *s, GString *out)

@@ -129,7 +129,8 @@ static void test_reconnect_keeps_place(void)
   vt_test_server_free(server);
 }
 
-/* /healthz answers with the version and the database state. */
+/* /healthz answers with the version, the database state and whether media
+ * is on. */
 static void test_healthz(void)
 {
   VtTestServer *server = vt_test_server_start(NULL, NULL);
@@ -138,9 +139,16 @@ static void test_healthz(void)
   g_assert_cmpuint(status, ==, 200);
   g_assert_nonnull(strstr(body, "\"database\":true"));
   g_assert_nonnull(strstr(body, "\"version\":"));
+  g_assert_nonnull(strstr(body, "\"media\":true"));
   g_autofree char *metrics = vt_test_http_get(server, "/metrics", &status);
   g_assert_cmpuint(status, ==, 200);
   g_assert_nonnull(strstr(metrics, "vitrine_connections 0"));
+  vt_test_server_free(server);
+
+  const char *off[] = {"--media=off", NULL};
+  server = vt_test_server_start(NULL, off);
+  g_autofree char *off_body = vt_test_http_get(server, "/healthz", &status);
+  g_assert_nonnull(strstr(off_body, "\"media\":false"));
   vt_test_server_free(server);
 }
 
