@@ -298,6 +298,25 @@ static gboolean dispatch(gpointer data)
 
 /* ---- setup ---- */
 
+static gpointer warm_up(gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make("dtlsdec", NULL);
+  if (dtls)
+    gst_object_unref(gst_object_ref_sink(dtls));
+  return NULL;
+}
+
+GThread *vt_client_peer_warm_up(void)
+{
+  return g_thread_new("dtls-warm-up", warm_up, NULL);
+}
+
+void vt_client_peer_warm_up_wait(GThread *thread)
+{
+  if (thread)
+    g_thread_join(thread);
+}
+
 /* The libnice agent behind webrtcbin (transfer full), or NULL if webrtcbin
  * uses another ICE implementation. */
 static NiceAgent *nice_agent_of(GstElement *webrtc)

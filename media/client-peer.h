@@ -35,6 +35,15 @@ typedef struct {
   void (*negotiated)(gpointer user, VtClientPeer *peer);
 } VtClientPeerEvents;
 
+/* Starts making, on a thread of its own, the DTLS certificate that every
+ * webrtcbin of this process will use, while the client connects and joins.
+ * GStreamer's DTLS elements make one RSA-2048 key per process, on first use,
+ * which takes 80-300 ms; made later, it would delay the first offer or
+ * answer, and the first frame, by that much. Join the thread with
+ * vt_client_peer_warm_up_wait() before exit. */
+GThread *vt_client_peer_warm_up(void);
+void vt_client_peer_warm_up_wait(GThread *thread);
+
 /* Makes a webrtcbin named name (max-bundle, ICE policy all, no STUN server),
  * restricted to local_addresses when not NULL (NULL-terminated). pc is the
  * signaling name of the connection ("publish" or "subscribe"), used in

@@ -489,7 +489,9 @@ int vt_client_main(int argc, char **argv)
   Client c = {.options = options, .report = vt_client_report_new()};
   guint handler = g_log_set_handler(NULL, G_LOG_LEVEL_MASK, log_line, &c);
   c.loop = g_main_loop_new(NULL, FALSE);
+  GThread *warm_up = vt_client_peer_warm_up();
   run(&c);
+  vt_client_peer_warm_up_wait(warm_up);
   print_report(&c);
   int status = c.report->ok ? 0 : 1;
   g_clear_pointer(&c.pub, vt_client_publisher_free);
