@@ -440,10 +440,13 @@ static void setup_mounts(VtServer *s)
 static struct lws_context *create_context(VtServer *s, const char *cert, const char *key,
                                           GMainLoop *loop)
 {
+  /* lws keeps an rx buffer of this size for every WebSocket; messages
+   * larger than it arrive in pieces that ws_receive() assembles. Small,
+   * because most sockets sit idle: 16 KB here cost 12 KB per participant. */
   s->protocols[0] = (struct lws_protocols){.name = "vitrine",
                                            .callback = callback,
                                            .per_session_data_size = sizeof(Conn),
-                                           .rx_buffer_size = 16384};
+                                           .rx_buffer_size = 2048};
   /* Peers that stop answering pings are dropped, so that a phone that vanished
    * starts its reconnect grace instead of holding a seat. */
   s->retry = (lws_retry_bo_t){.secs_since_valid_ping = 20, .secs_since_valid_hangup = 45};
