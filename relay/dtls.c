@@ -64,6 +64,12 @@ struct _VtDtls {
   gint64 deadline_us; /* the handshake's time limit, once started */
   VtSrtpKeys keys;    /* valid in CONNECTED */
   char detail[DETAIL_SIZE];
+  /* After vt_dtls_retire(): `ssl` is gone, and vt_dtls_close() sends this
+   * close_notify record, made while OpenSSL was still there. */
+  gboolean retired;
+  gboolean capturing; /* bio_write keeps what OpenSSL writes instead of sending it */
+  guint8 close_record[VT_DTLS_CLOSE_RECORD_MAX];
+  gsize close_len;
 };
 
 /* clang-format off */
@@ -119,8 +125,15 @@ static int bio_write(BIO *bio, const char *data, int len)
   VtDtls *dtls = BIO_get_data(bio);
 
   BIO_clear_retry_flags(bio);
-  if (len > 0)
+  if (len > 0 && dtls->capturing) {
+    /* One record expected; anything else means no close_notify later. */
+    gboolean fits = dtls->close_len == 0 && (size_t)len <= sizeof dtls->close_record;
+    if (fits)
+      memcpy(dtls->close_record, data, (size_t)len);
+    dtls->close_len = fits ? (gsize)len : G_MAXSIZE;
+  } else if (len > 0) {
     dtls->send((const uint8_t *)data, (size_t)len, dtls->user_data);
+  }
   return len;
 }
 
@@ -341,7 +354,8 @@ VtDtls *vt_dtls_new(VtDtlsCert *cert, VtDtlsRole role,
   BIO_set_data(bio, dtls);
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);             /* one reference, for both directions */
-  /* After the handshake DTLS carries next to nothing: its buffers go back. */
+  /* Gives record buffers back where OpenSSL can; for DTLS it keeps them, as
+   * it keeps the handshake buffer, until vt_dtls_retire() frees it all. */
   SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_set_mtu(ssl, VT_DTLS_MTU) <= 0) /* returns the MTU set, or 0 */
     g_error("OpenSSL refused a DTLS MTU of %d", VT_DTLS_MTU);
@@ -525,6 +539,8 @@ int vt_dtls_receive(VtDtls *dtls, const uint8_t *buf, size_t len, gint64 now_us)
     return -ENOTCONN;
   if (G_UNLIKELY(len == 0 || buf[0] < 20 || buf[0] > 63))
     return -EINVAL;
+  if (dtls->retired)
+    return -ESHUTDOWN;
   if (dtls->state == VT_DTLS_STATE_NEW) {
     if (dtls->role == VT_DTLS_ROLE_CLIENT)
       return -ENOTCONN;
@@ -544,7 +560,8 @@ gint64 vt_dtls_next_timeout(VtDtls *dtls, gint64 now_us)
 
   gint64 next = G_MAXINT64;
   struct timeval tv;
-  if (dtls->state != VT_DTLS_STATE_CONNECTING && dtls->state != VT_DTLS_STATE_CONNECTED)
+  if (dtls->retired ||
+      (dtls->state != VT_DTLS_STATE_CONNECTING && dtls->state != VT_DTLS_STATE_CONNECTED))
     return next;
   if (DTLSv1_get_timeout(dtls->ssl, &tv) == 1)
     next = now_us + (gint64)tv.tv_sec * G_USEC_PER_SEC + tv.tv_usec;
@@ -562,7 +579,8 @@ int vt_dtls_handle_timeout(VtDtls *dtls, gint64 now_us)
     fail(dtls, VT_DTLS_FAILURE_TIMEOUT);
     return -ETIMEDOUT;
   }
-  if (dtls->state != VT_DTLS_STATE_CONNECTING && dtls->state != VT_DTLS_STATE_CONNECTED)
+  if (dtls->retired ||
+      (dtls->state != VT_DTLS_STATE_CONNECTING && dtls->state != VT_DTLS_STATE_CONNECTED))
     return 0;
   ERR_clear_error();
   if (DTLSv1_handle_timeout(dtls->ssl) < 0) { /* retransmitted too often */
@@ -579,11 +597,38 @@ void vt_dtls_close(VtDtls *dtls)
 
   if (dtls->state == VT_DTLS_STATE_FAILED || dtls->state == VT_DTLS_STATE_CLOSED)
     return;
-  if (dtls->state == VT_DTLS_STATE_CONNECTED)
+  if (dtls->state == VT_DTLS_STATE_CONNECTED && dtls->retired && dtls->close_len > 0 &&
+      dtls->close_len <= sizeof dtls->close_record)
+    dtls->send(dtls->close_record, dtls->close_len, dtls->user_data);
+  else if (dtls->state == VT_DTLS_STATE_CONNECTED && !dtls->retired)
     SSL_shutdown(dtls->ssl); /* sends close_notify; the peer's answer is not awaited */
   ERR_clear_error();
   dtls->state = VT_DTLS_STATE_CLOSED;
   OPENSSL_cleanse(&dtls->keys, sizeof dtls->keys);
+}
+
+/* The close_notify is made now and sent later: its record carries the next
+ * sequence number of epoch 1, and since the relay sends nothing else over
+ * DTLS after the handshake, that number is still the next one when it goes. */
+int vt_dtls_retire(VtDtls *dtls)
+{
+  g_return_val_if_fail(dtls != NULL, -EINVAL);
+
+  if (dtls->retired)
+    return 0;
+  if (dtls->state != VT_DTLS_STATE_CONNECTED)
+    return -ENOTCONN;
+  dtls->capturing = TRUE;
+  ERR_clear_error();
+  SSL_shutdown(dtls->ssl);
+  ERR_clear_error();
+  dtls->capturing = FALSE;
+  if (dtls->close_len > sizeof dtls->close_record)
+    dtls->close_len = 0;
+  g_clear_pointer(&dtls->ssl, SSL_free);
+  dtls->retired = TRUE;
+  OPENSSL_cleanse(&dtls->keys, sizeof dtls->keys);
+  return 0;
 }
 
 /* ---- Accessors ----------------------------------------------------------- */
@@ -636,7 +681,7 @@ gboolean vt_dtls_get_srtp_keys(const VtDtls *dtls, VtSrtpKeys *keys)
 {
   g_return_val_if_fail(dtls != NULL && keys != NULL, FALSE);
 
-  if (dtls->state != VT_DTLS_STATE_CONNECTED) {
+  if (dtls->state != VT_DTLS_STATE_CONNECTED || dtls->retired) {
     memset(keys, 0, sizeof *keys);
     return FALSE;
   }

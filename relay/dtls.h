@@ -159,7 +159,8 @@ int vt_dtls_start(VtDtls *dtls, gint64 now_us);
  * CLOSED); -EINVAL for an empty datagram or one whose first byte is not a
  * DTLS content type (RFC 7983: 20 to 63), which is ignored; -ENOTCONN in a
  * final state, or for a client not started; -EPROTO when the datagram made the
- * connection fail (state FAILED, see vt_dtls_get_failure()). */
+ * connection fail (state FAILED, see vt_dtls_get_failure()); -ESHUTDOWN,
+ * ignoring it, after vt_dtls_retire(). */
 int vt_dtls_receive(VtDtls *dtls, const uint8_t *buf, size_t len, gint64 now_us);
 
 /* When vt_dtls_handle_timeout() next has work, as a monotonic time: the next
@@ -181,6 +182,23 @@ int vt_dtls_handle_timeout(VtDtls *dtls, gint64 now_us);
  * The state becomes CLOSED unless it was already final. */
 void vt_dtls_close(VtDtls *dtls);
 
+/* Room for the close_notify record kept by vt_dtls_retire(): a 13-byte DTLS
+ * header and a 2-byte alert under the largest record overhead of our
+ * cipher suites (CBC with an explicit IV, padding and HMAC-SHA1). */
+#define VT_DTLS_CLOSE_RECORD_MAX 96
+
+/* Frees OpenSSL's connection once the caller knows the peer has finished its
+ * handshake too (it sent media under the exported keys, so it will
+ * retransmit no flight): about 30 KB per connection that DTLS would otherwise
+ * hold only for a close_notify. A close_notify record is made first and
+ * vt_dtls_close() still sends it; records the peer sends from now on are not
+ * read (vt_dtls_receive() returns -ESHUTDOWN), so a close_notify from the
+ * peer goes unnoticed and the connection ends by other means (signaling, ICE
+ * consent). The state stays CONNECTED; the SRTP keys are no longer
+ * available. Returns 0 (also if already retired), or -ENOTCONN unless
+ * CONNECTED. */
+int vt_dtls_retire(VtDtls *dtls);
+
 VtDtlsRole vt_dtls_get_role(const VtDtls *dtls);
 VtDtlsState vt_dtls_get_state(const VtDtls *dtls);
 VtDtlsFailure vt_dtls_get_failure(const VtDtls *dtls);
@@ -192,7 +210,8 @@ const char *vt_dtls_failure_to_string(VtDtlsFailure failure);
 
 /* Copies the SRTP keys exported at the end of the handshake (RFC 5764 section
  * 4.2, "EXTRACTOR-dtls_srtp") into `keys`, with local_is_client set from the
- * role. Returns FALSE, and clears `keys`, unless the state is CONNECTED. */
+ * role. Returns FALSE, and clears `keys`, unless the state is CONNECTED and
+ * the connection not retired. */
 gboolean vt_dtls_get_srtp_keys(const VtDtls *dtls, VtSrtpKeys *keys);
 
 G_END_DECLS

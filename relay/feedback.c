@@ -46,8 +46,8 @@ void vt_feedback_publisher_rtcp(VtMediaPeer *p, const uint8_t *buf, size_t len, 
 static VtSubSlot *slot_by_ssrc(VtMediaPeer *p, guint32 ssrc)
 {
   for (guint i = 0; i < p->n_slots; i++)
-    if (p->slots[i].track && p->slots[i].ssrc == ssrc)
-      return &p->slots[i];
+    if (p->slots[i]->track && p->slots[i]->ssrc == ssrc)
+      return p->slots[i];
   return NULL;
 }
 
@@ -194,7 +194,7 @@ static void report_to_subscriber(VtMediaPeer *p, gint64 now_us)
   if (!p->sub || !vt_transport_is_up(p->sub))
     return;
   for (guint i = 0; i < p->n_slots; i++) {
-    const VtSubSlot *slot = &p->slots[i];
+    const VtSubSlot *slot = p->slots[i];
     if (!slot->track || !slot->accepted || !slot->track->have_sr || slot->packets == 0)
       continue;
     VtRtcpSenderInfo info;

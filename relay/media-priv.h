@@ -110,9 +110,10 @@ struct _VtMediaPeer {
   gboolean dirty; /* the tracks to offer changed since the last offer */
   guint64 session_id;
   guint offer_version;
-  VtSubSlot slots[VT_SDP_MAX_MEDIA];
+  /* Allocated as they are used: most subscribers need two of the 16. */
+  VtSubSlot *slots[VT_SDP_MAX_MEDIA];
   guint n_slots;
-  VtOfferedSlot offered[VT_SDP_MAX_MEDIA];
+  VtOfferedSlot *offered; /* n_offered, the last offer's layout */
   guint n_offered;
   /* teardown scheduled after a transport failure */
   gboolean pub_failed;

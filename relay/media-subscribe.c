@@ -16,7 +16,7 @@ static guint32 new_ssrc(const VtMediaPeer *p)
     guint32 v = g_random_int();
     gboolean used = v == 0 || v == p->rtcp_ssrc;
     for (guint i = 0; i < p->n_slots && !used; i++)
-      used = v == p->slots[i].ssrc || v == p->slots[i].rtx_ssrc;
+      used = v == p->slots[i]->ssrc || v == p->slots[i]->rtx_ssrc;
     if (!used)
       return v;
   }
@@ -25,7 +25,7 @@ static guint32 new_ssrc(const VtMediaPeer *p)
 static gboolean slot_has(const VtMediaPeer *p, const VtPubTrack *t)
 {
   for (guint i = 0; i < p->n_slots; i++)
-    if (p->slots[i].track == t)
+    if (p->slots[i]->track == t)
       return TRUE;
   return FALSE;
 }
@@ -52,12 +52,14 @@ static gboolean slot_fits(const VtSubSlot *slot, const VtPubTrack *t, gboolean s
 static gint pick_slot(VtMediaPeer *p, const VtPubTrack *t)
 {
   for (guint i = 0; i < p->n_slots; i++)
-    if (slot_fits(&p->slots[i], t, TRUE))
+    if (slot_fits(p->slots[i], t, TRUE))
       return (gint)i;
-  if (p->n_slots < VT_SDP_MAX_MEDIA)
+  if (p->n_slots < VT_SDP_MAX_MEDIA) {
+    p->slots[p->n_slots] = g_new0(VtSubSlot, 1);
     return (gint)p->n_slots++;
+  }
   for (guint i = 0; i < p->n_slots; i++)
-    if (slot_fits(&p->slots[i], t, FALSE))
+    if (slot_fits(p->slots[i], t, FALSE))
       return (gint)i;
   return -1;
 }
@@ -68,7 +70,7 @@ static gboolean bind(VtMediaPeer *p, VtPubTrack *t)
   gint i = pick_slot(p, t);
   if (i < 0)
     return FALSE;
-  VtSubSlot *slot = &p->slots[i];
+  VtSubSlot *slot = p->slots[i];
   memset(slot, 0, sizeof *slot);
   slot->subscriber = p;
   slot->track = t;
@@ -109,8 +111,9 @@ static gboolean add_new_tracks(VtMediaPeer *p)
 
 static void snapshot(VtMediaPeer *p)
 {
+  p->offered = g_renew(VtOfferedSlot, p->offered, MAX(p->n_slots, 1));
   for (guint i = 0; i < p->n_slots; i++) {
-    const VtSubSlot *slot = &p->slots[i];
+    const VtSubSlot *slot = p->slots[i];
     VtOfferedSlot *o = &p->offered[i];
     memset(o, 0, sizeof *o);
     o->t.active = slot->track != NULL;
@@ -201,7 +204,7 @@ static void sub_up(gpointer data)
   vt_media_room_emit_state(p, VT_PC_SUBSCRIBE, "connected", NULL, NULL);
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < p->n_slots; i++) {
-    VtSubSlot *slot = &p->slots[i];
+    VtSubSlot *slot = p->slots[i];
     if (slot->track && slot->accepted && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
       vt_forward_request_keyframe(slot->track, now, TRUE);
@@ -252,6 +255,10 @@ static gboolean start_transport(VtMediaPeer *p)
     vt_media_room_schedule_reap(room);
     return FALSE;
   }
+  /* The memory per subscriber is mostly per connection; a subscriber that
+   * closes its receive connection leaves the room through signaling too, or
+   * is dropped when it stops answering consent checks. */
+  vt_transport_retire_dtls(p->sub);
   return TRUE;
 }
 
@@ -275,9 +282,12 @@ void vt_media_sub_renegotiate(VtMediaPeer *p)
 
 void vt_media_sub_drop(VtMediaPeer *p)
 {
-  for (guint i = 0; i < p->n_slots; i++)
-    unbind(&p->slots[i]);
+  for (guint i = 0; i < p->n_slots; i++) {
+    unbind(p->slots[i]);
+    g_clear_pointer(&p->slots[i], g_free);
+  }
   p->n_slots = 0;
+  g_clear_pointer(&p->offered, g_free);
   p->n_offered = 0;
   g_clear_pointer(&p->sub, vt_transport_free);
   g_clear_pointer(&p->sub_candidates, g_ptr_array_unref);
@@ -306,7 +316,7 @@ static void apply_answer(VtMediaPeer *p, const VtSubscribeAnswer *answer)
 {
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < p->n_offered && i < answer->n_media; i++) {
-    VtSubSlot *slot = &p->slots[i];
+    VtSubSlot *slot = p->slots[i];
     const VtSubscribeAnswerMedia *m = &answer->media[i];
     if (!slot->track || slot->ssrc != p->offered[i].t.ssrc)
       continue; /* rebound or freed since this offer: the next offer covers it */

@@ -16,6 +16,7 @@ struct _VtMediaTransport {
   guint8 remote_fingerprint[VT_SDP_FINGERPRINT_LEN];
   gboolean have_remote;
   gboolean dtls_started;
+  gboolean retire_dtls; /* once the peer has sent media: see vt_dtls_retire() */
   gboolean failed;
   GSource *dtls_timer;
   VtSrtpSession *srtp_in;
@@ -101,7 +102,10 @@ static void install_srtp(VtMediaTransport *t)
 static void on_dtls_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len, gint64 now)
 {
   VtDtlsState before = vt_dtls_get_state(t->dtls);
-  vt_dtls_receive(t->dtls, buf, len, now);
+  if (vt_dtls_receive(t->dtls, buf, len, now) == -ESHUTDOWN) {
+    t->stats.dropped_dtls++;
+    return;
+  }
   VtDtlsState after = vt_dtls_get_state(t->dtls);
   if (after == VT_DTLS_STATE_FAILED) {
     gboolean fp = vt_dtls_get_failure(t->dtls) == VT_DTLS_FAILURE_FINGERPRINT;
@@ -129,6 +133,15 @@ static void start_dtls(VtMediaTransport *t)
 
 /* ---- receive path ---------------------------------------------------------- */
 
+/* Media under the keys proves the peer finished its handshake. */
+static inline void peer_proven(VtMediaTransport *t)
+{
+  if (G_UNLIKELY(t->retire_dtls)) {
+    t->retire_dtls = FALSE;
+    vt_dtls_retire(t->dtls);
+  }
+}
+
 static void on_media(VtMediaTransport *t, uint8_t *buf, size_t len, gint64 now)
 {
   if (G_UNLIKELY(t->srtp_in == NULL)) {
@@ -142,6 +155,7 @@ static void on_media(VtMediaTransport *t, uint8_t *buf, size_t len, gint64 now)
       return;
     }
     t->stats.rtcp_in++;
+    peer_proven(t);
     if (t->cb.rtcp)
       t->cb.rtcp(t->data, buf, n, now);
     return;
@@ -151,6 +165,7 @@ static void on_media(VtMediaTransport *t, uint8_t *buf, size_t len, gint64 now)
     return;
   }
   t->stats.rtp_in++;
+  peer_proven(t);
   if (t->cb.rtp)
     t->cb.rtp(t->data, buf, n, now);
 }
@@ -249,6 +264,14 @@ void vt_transport_free(VtMediaTransport *t)
   vt_dtls_cert_unref(t->cert);
   g_main_context_unref(t->ctx);
   g_free(t);
+}
+
+void vt_transport_retire_dtls(VtMediaTransport *t)
+{
+  g_return_if_fail(t != NULL);
+  t->retire_dtls = TRUE;
+  if (t->stats.rtp_in + t->stats.rtcp_in > 0)
+    peer_proven(t);
 }
 
 const char *vt_transport_local_ufrag(VtMediaTransport *t)

@@ -266,6 +266,34 @@ static void test_publisher_leaves(void)
   vt_test_server_free(server);
 }
 
+static gboolean peer_failed(gpointer data)
+{
+  return ((VtTestPeer *)data)->failure != NULL;
+}
+
+/* A subscriber who leaves is told at once on its receive connection (DTLS
+ * close_notify), also after the relay has let that connection's DTLS state
+ * go, which it does once the subscriber has sent RTCP (once a second). */
+static void test_subscriber_leaves(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  publish(pub);
+  subscribe(sub);
+  vt_test_run_for(2500); /* receiver reports went out: DTLS retired */
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+  g_assert_cmpuint(video->packets, >, 10);
+  g_assert_null(sub->peer->failure);
+  vt_test_client_send(sub->ws, "{\"type\":\"leave\"}");
+  g_assert_true(vt_test_run_until(peer_failed, sub->peer, 2000));
+  g_assert_cmpstr(sub->peer->failure, ==, "closed: the peer closed DTLS");
+  member_free(sub);
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -273,5 +301,6 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/keyframes", test_keyframes);
   g_test_add_func("/relay/nack", test_nack);
   g_test_add_func("/relay/publisher-leaves", test_publisher_leaves);
+  g_test_add_func("/relay/subscriber-leaves", test_subscriber_leaves);
   return g_test_run();
 }

@@ -53,6 +53,7 @@ void vt_test_peer_stop_media(VtTestPeer *p)
   clear_source(&p->video_timer);
   clear_source(&p->audio_timer);
   clear_source(&p->sr_timer);
+  clear_source(&p->rr_timer);
 }
 
 void vt_test_peer_free(VtTestPeer *p)
@@ -96,9 +97,31 @@ static void on_pub_up(gpointer data)
   ((VtTestPeer *)data)->pub_up = TRUE;
 }
 
+/* Receiver reports once a second, as a browser sends them for video: one
+ * block per track that has delivered packets. */
+static gboolean send_rr(gpointer data)
+{
+  VtTestPeer *p = data;
+  VtRtcpReportBlock blocks[31];
+  unsigned n = 0;
+  for (guint i = 0; i < p->tracks->len && n < G_N_ELEMENTS(blocks); i++) {
+    VtPeerTrack *t = g_ptr_array_index(p->tracks, i);
+    if (t->packets > 0)
+      blocks[n++] = (VtRtcpReportBlock){.ssrc = t->ssrc, .highest_seq = t->max_seq};
+  }
+  uint8_t buf[VT_TRANSPORT_BUF_SIZE];
+  int len = vt_rtcp_build_rr_sdes(buf, 1200, p->video_ssrc, blocks, n, "peer", 4);
+  if (len > 0 && p->sub)
+    vt_transport_send_rtcp(p->sub, buf, (size_t)len, sizeof buf);
+  return G_SOURCE_CONTINUE;
+}
+
 static void on_sub_up(gpointer data)
 {
-  ((VtTestPeer *)data)->sub_up = TRUE;
+  VtTestPeer *p = data;
+  p->sub_up = TRUE;
+  if (!p->rr_timer)
+    p->rr_timer = g_timeout_add(1000, send_rr, p);
 }
 
 static void on_pub_rtcp(gpointer data, uint8_t *buf, size_t len, gint64 now)

@@ -71,7 +71,7 @@ struct _VtTestPeer {
   guint64 video_packets_sent, audio_packets_sent, frames_sent;
   guint64 plis_received, firs_received, nacks_received, rembs_received, rrs_received;
   GArray *nacked_seqs; /* guint16 */
-  guint video_timer, audio_timer, sr_timer;
+  guint video_timer, audio_timer, sr_timer, rr_timer;
   /* subscribe */
   VtMediaTransport *sub;
   GPtrArray *tracks; /* VtPeerTrack*, in m-line order of the last offer */

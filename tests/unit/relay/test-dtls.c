@@ -57,7 +57,7 @@ static gboolean deliver_one(Wire *wire, VtDtls *to, gint64 now)
     return FALSE;
   const uint8_t *data = g_bytes_get_data(bytes, &len);
   int r = vt_dtls_receive(to, data, len, now);
-  g_assert_true(r == 0 || r == -EPROTO || r == -ENOTCONN);
+  g_assert_true(r == 0 || r == -EPROTO || r == -ENOTCONN || r == -ESHUTDOWN);
   return TRUE;
 }
 
@@ -448,6 +448,50 @@ static void test_close(void)
   g_assert_cmpstr(vt_dtls_state_to_string(VT_DTLS_STATE_CLOSED), ==, "closed");
 }
 
+/* A retired end keeps its place: CONNECTED, deaf to DTLS, silent but for
+ * the close_notify it made while OpenSSL was there, which the peer accepts. */
+static void test_retire(void)
+{
+  g_autoptr(Pair) p = pair_new(FALSE, FALSE);
+  VtSrtpKeys keys;
+
+  g_assert_cmpint(vt_dtls_retire(p->server), ==, -ENOTCONN); /* not connected yet */
+  vt_dtls_start(p->client, p->now);
+  pump(p);
+  assert_connected(p);
+  guint sent = p->to_client.sent;
+  g_assert_cmpint(vt_dtls_retire(p->server), ==, 0);
+  g_assert_cmpint(vt_dtls_retire(p->server), ==, 0);
+  g_assert_cmpuint(p->to_client.sent, ==, sent); /* nothing goes out yet */
+  g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CONNECTED);
+  g_assert_false(vt_dtls_get_srtp_keys(p->server, &keys));
+  g_assert_cmpint(vt_dtls_next_timeout(p->server, p->now), ==, G_MAXINT64);
+  g_assert_cmpint(vt_dtls_handle_timeout(p->server, p->now + G_USEC_PER_SEC), ==, 0);
+
+  /* What the peer sends is not read: even its close_notify. */
+  g_autoptr(Pair) q = pair_new(FALSE, FALSE);
+  vt_dtls_start(q->client, q->now);
+  pump(q);
+  assert_connected(q);
+  g_assert_cmpint(vt_dtls_retire(q->server), ==, 0);
+  vt_dtls_close(q->client);
+  g_autoptr(GBytes) close_notify = g_queue_pop_head(&q->to_server.queue);
+  gsize len;
+  const uint8_t *data = g_bytes_get_data(close_notify, &len);
+  g_assert_cmpint(vt_dtls_receive(q->server, data, len, q->now), ==, -ESHUTDOWN);
+  g_assert_cmpint(vt_dtls_get_state(q->server), ==, VT_DTLS_STATE_CONNECTED);
+
+  /* The close_notify made at retirement is one the peer authenticates. */
+  vt_dtls_close(p->server);
+  g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CLOSED);
+  g_assert_cmpuint(p->to_client.sent, ==, sent + 1);
+  pump(p);
+  g_assert_cmpint(vt_dtls_get_state(p->client), ==, VT_DTLS_STATE_CLOSED);
+  g_assert_cmpint(vt_dtls_get_failure(p->client), ==, VT_DTLS_FAILURE_NONE);
+  vt_dtls_close(p->server); /* already closed: nothing more */
+  g_assert_cmpuint(p->to_client.sent, ==, sent + 1);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -460,5 +504,6 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/dtls/garbage", test_garbage);
   g_test_add_func("/relay/dtls/timeout", test_timeout);
   g_test_add_func("/relay/dtls/close", test_close);
+  g_test_add_func("/relay/dtls/retire", test_retire);
   return g_test_run();
 }
