@@ -294,6 +294,30 @@ static void test_subscriber_leaves(void)
   vt_test_server_free(server);
 }
 
+/* Clients whose network blocks UDP reach a relay with ICE-TCP on: only TCP
+ * candidates on either side, and the call works. */
+static void test_ice_tcp(void)
+{
+  const char *const flags[] = {"--relay-ice-tcp=on", NULL};
+  VtTestServer *server = vt_test_server_start(NULL, flags);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  pub->peer->tcp_only = sub->peer->tcp_only = TRUE;
+  publish(pub);
+  subscribe(sub);
+  g_assert_cmpuint(pub->peer->candidates->len, >=, 1); /* only TCP ones are kept */
+  vt_test_run_for(2000);
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+  VtPeerTrack *audio = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_AUDIO);
+  g_assert_true(video->first_was_keyframe);
+  g_assert_cmpuint(video->packets, >, pub->peer->video_packets_sent * 8 / 10);
+  g_assert_cmpuint(audio->packets, >, pub->peer->audio_packets_sent * 8 / 10);
+  member_free(sub);
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -302,5 +326,6 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/nack", test_nack);
   g_test_add_func("/relay/publisher-leaves", test_publisher_leaves);
   g_test_add_func("/relay/subscriber-leaves", test_subscriber_leaves);
+  g_test_add_func("/relay/ice-tcp", test_ice_tcp);
   return g_test_run();
 }

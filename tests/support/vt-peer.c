@@ -74,10 +74,32 @@ void vt_test_peer_free(VtTestPeer *p)
 
 /* ---- transport callbacks ---------------------------------------------------- */
 
+/* "candidate:<foundation> <component> <transport> ...": is it TCP? */
+static gboolean is_tcp_candidate(const char *line)
+{
+  g_auto(GStrv) fields = g_strsplit(line, " ", 4);
+  return g_strv_length(fields) >= 3 && g_ascii_strcasecmp(fields[2], "tcp") == 0;
+}
+
 static void on_candidate(gpointer data, const char *line)
 {
   VtTestPeer *p = data;
-  g_ptr_array_add(p->candidates, g_strdup(line));
+  if (!p->tcp_only || is_tcp_candidate(line))
+    g_ptr_array_add(p->candidates, g_strdup(line));
+}
+
+/* Behind a firewall that blocks UDP the relay's UDP candidates never answer:
+ * as good as not there. */
+static void keep_tcp_candidates(char **candidates)
+{
+  char **out = candidates;
+  for (char **c = candidates; *c; c++) {
+    if (is_tcp_candidate(*c))
+      *out++ = *c;
+    else
+      g_free(*c);
+  }
+  *out = NULL;
 }
 
 static void on_gathered(gpointer data)
@@ -247,7 +269,7 @@ static gboolean gathered_check(gpointer data)
 static VtMediaTransport *make_transport(VtTestPeer *p, gboolean controlling,
                                         const VtMediaTransportCallbacks *cb)
 {
-  VtIceConfig ice = {.local_addresses = loopback};
+  VtIceConfig ice = {.local_addresses = loopback, .ice_tcp = p->tcp_only};
   g_autoptr(GError) error = NULL;
   VtMediaTransport *t =
       vt_transport_new(g_main_context_default(), p->cert, &ice, controlling, cb, p, &error);
@@ -408,8 +430,10 @@ static gboolean set_remote(VtTestPeer *p, VtMediaTransport *t, const char *sdp)
 {
   VtSdpRemoteTransport remote;
   g_autoptr(GError) error = NULL;
-  gboolean ok = vt_peer_read_transport(sdp, &remote, &error) &&
-                vt_transport_set_remote(t, &remote, VT_SDP_SETUP_ACTIVE, &error);
+  gboolean ok = vt_peer_read_transport(sdp, &remote, &error);
+  if (ok && p->tcp_only)
+    keep_tcp_candidates(remote.candidates);
+  ok = ok && vt_transport_set_remote(t, &remote, VT_SDP_SETUP_ACTIVE, &error);
   vt_peer_transport_clear(&remote);
   if (!ok && !p->failure)
     p->failure = g_strdup(error->message);

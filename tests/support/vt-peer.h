@@ -77,6 +77,7 @@ struct _VtTestPeer {
   GPtrArray *tracks; /* VtPeerTrack*, in m-line order of the last offer */
   guint offers;
   gboolean record_delays;
+  gboolean tcp_only; /* ICE-TCP only, as behind a firewall that blocks UDP */
   /* both */
   gboolean pub_up, sub_up;
   char *failure;

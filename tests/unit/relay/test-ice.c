@@ -17,6 +17,8 @@ struct _Peer {
   guint n_candidates;
   GPtrArray *received;     /* GBytes */
   gboolean announce_check; /* assert candidates carry the public address */
+  gboolean tcp_only;       /* hand the other only TCP candidates (UDP blocked) */
+  guint n_tcp_candidates;
 };
 
 typedef struct {
@@ -33,8 +35,12 @@ static void on_candidate(gpointer data, const char *line)
   g_autoptr(GError) error = NULL;
 
   g_assert_true(g_str_has_prefix(line, "candidate:"));
-  g_assert_null(strstr(line, "tcp"));
+  gboolean tcp = strstr(line, " tcp ") != NULL || strstr(line, " TCP ") != NULL;
+  g_assert_true(!tcp || p->tcp_only);
   p->n_candidates++;
+  p->n_tcp_candidates += tcp;
+  if (p->tcp_only && !tcp)
+    return;
   if (p->announce_check) {
     g_assert_nonnull(strstr(line, " 192.0.2.7 "));
     return;
@@ -71,7 +77,8 @@ static const VtIceCallbacks callbacks = {on_candidate, on_gathered, on_state, on
 static VtIce *make_ice(Fixture *f, Peer *p, gboolean controlling, const char *public_ip)
 {
   g_autoptr(GError) error = NULL;
-  VtIceConfig config = {.local_addresses = loopback, .public_ipv4 = public_ip};
+  VtIceConfig config = {.local_addresses = loopback, .public_ipv4 = public_ip,
+                        .ice_tcp = p->tcp_only};
   VtIce *ice = vt_ice_new(f->ctx, controlling, &config, &callbacks, p, &error);
   g_assert_no_error(error);
   g_assert_nonnull(ice);
@@ -195,6 +202,35 @@ static void test_connect_and_exchange(Fixture *f, gconstpointer unused)
   vt_ice_get_stats(f->b.ice, &stats);
   g_assert_cmpuint(stats.received, ==, 3);
   g_assert_cmpuint(stats.dropped_oversize, ==, 0);
+}
+
+/* A network that blocks UDP: only TCP candidates are exchanged, the pair
+ * connects over ICE-TCP (RFC 6544) and datagrams keep their boundaries
+ * through the RFC 4571 framing, the largest one included. */
+static void test_tcp(Fixture *f, gconstpointer unused)
+{
+  g_clear_pointer(&f->a.ice, vt_ice_free);
+  g_clear_pointer(&f->b.ice, vt_ice_free);
+  f->a.tcp_only = f->b.tcp_only = TRUE;
+  f->a.ice = make_ice(f, &f->a, TRUE, NULL);
+  f->b.ice = make_ice(f, &f->b, FALSE, NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(vt_ice_set_remote_credentials(f->a.ice, vt_ice_get_local_ufrag(f->b.ice),
+                                              vt_ice_get_local_pwd(f->b.ice), &error));
+  g_assert_true(vt_ice_set_remote_credentials(f->b.ice, vt_ice_get_local_ufrag(f->a.ice),
+                                              vt_ice_get_local_pwd(f->a.ice), &error));
+  g_assert_true(vt_ice_gather(f->a.ice, &error));
+  g_assert_true(vt_ice_gather(f->b.ice, &error));
+  g_assert_no_error(error);
+  g_assert_true(wait_for(f, both_connected, 10));
+  g_assert_cmpuint(f->a.n_tcp_candidates, >=, 1);
+  g_assert_cmpuint(f->b.n_tcp_candidates, >=, 1);
+
+  send_three(f->a.ice, 10);
+  send_three(f->b.ice, 50);
+  g_assert_true(wait_for(f, both_received_3, 5));
+  check_received(f->b.received, 10);
+  check_received(f->a.received, 50);
 }
 
 static gboolean b_dropped_oversize(Fixture *f)
@@ -325,6 +361,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add("/relay/ice/connect-and-exchange", Fixture, NULL, fixture_setup,
              test_connect_and_exchange, fixture_teardown);
+  g_test_add("/relay/ice/tcp", Fixture, NULL, fixture_setup, test_tcp, fixture_teardown);
   g_test_add("/relay/ice/oversize-dropped", Fixture, NULL, fixture_setup, test_oversize_dropped,
              fixture_teardown);
   g_test_add("/relay/ice/close", Fixture, NULL, fixture_setup, test_close, fixture_teardown);
