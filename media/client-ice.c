@@ -1,6 +1,8 @@
 /* joined.ice_servers -> webrtcbin; see client-ice.h. */
+#define GST_USE_UNSTABLE_API
 #include "media/client-ice.h"
 
+#include <gst/webrtc/webrtc.h>
 #include <string.h>
 
 /* "stun:host:port" -> "stun://host:port"; NULL for anything else. */
@@ -67,8 +69,11 @@ void vt_client_ice_servers_clear(VtClientIceServers *servers)
   g_clear_pointer(&servers->turns, g_strfreev);
 }
 
-void vt_client_ice_servers_apply(const VtClientIceServers *servers, GstElement *webrtc)
+void vt_client_ice_servers_apply(const VtClientIceServers *servers, gboolean relay_only,
+                                 GstElement *webrtc)
 {
+  if (relay_only)
+    g_object_set(webrtc, "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, NULL);
   if (servers->stun)
     g_object_set(webrtc, "stun-server", servers->stun, NULL);
   for (char **t = servers->turns; t && *t; t++) {

@@ -20,7 +20,9 @@ void vt_client_ice_servers_read(JsonArray *ice_servers, VtClientIceServers *out,
                                 GPtrArray *warnings);
 void vt_client_ice_servers_clear(VtClientIceServers *servers);
 
-/* Hands them to a webrtcbin before it gathers. */
-void vt_client_ice_servers_apply(const VtClientIceServers *servers, GstElement *webrtc);
+/* Hands them to a webrtcbin before it gathers; with relay_only, ICE uses
+ * nothing but TURN relay candidates. */
+void vt_client_ice_servers_apply(const VtClientIceServers *servers, gboolean relay_only,
+                                 GstElement *webrtc);
 
 G_END_DECLS

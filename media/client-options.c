@@ -130,7 +130,7 @@ static gboolean check_range(const char *name, int value, int max, GError **error
 typedef struct {
   char *server, *token, *publish, *codec;
   char **local_addresses;
-  gboolean subscribe, insecure, json;
+  gboolean subscribe, insecure, json, relay_only;
   double duration;
   int width, height, fps;
 } RawOptions;
@@ -169,6 +169,8 @@ static gboolean parse_raw(int argc, char **argv, RawOptions *raw, GError **error
        NULL},
       {"local-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &raw->local_addresses,
        "Gather ICE candidates on these addresses only (repeatable, or a comma list)", "ADDR"},
+      {"relay-only", 0, 0, G_OPTION_ARG_NONE, &raw->relay_only,
+       "Connect only through the TURN server that the server names (checks a TURN setup)", NULL},
       {0}};
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
   g_option_context_set_summary(ctx, "Joins a room as a WebRTC client (GStreamer webrtcbin): "
@@ -223,6 +225,7 @@ gboolean vt_client_options_parse(int argc, char **argv, VtClientOptions **out, G
     o->insecure = raw.insecure;
     o->subscribe = raw.subscribe;
     o->json = raw.json;
+    o->relay_only = raw.relay_only;
     o->duration_s = raw.duration;
     *out = g_steal_pointer(&o);
   }

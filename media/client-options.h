@@ -39,6 +39,9 @@ typedef struct {
   /* ICE host addresses to gather on, NULL-terminated; NULL means every
    * interface. Given, the agent gathers on these alone. */
   char **local_addresses;
+  /* ICE through TURN relay candidates only (webrtcbin's ice-transport-policy
+   * "relay"): the TURN servers of the join reply must work, or the call fails. */
+  gboolean relay_only;
 } VtClientOptions;
 
 void vt_client_options_free(VtClientOptions *options);

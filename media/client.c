@@ -144,11 +144,18 @@ static gboolean on_duration(gpointer data)
 static gboolean start_media(Client *c, GError **error)
 {
   const char *const *addresses = (const char *const *)c->options->local_addresses;
+  if (c->options->relay_only && !(c->ice.turns && c->ice.turns[0])) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "--relay-only: the server names no TURN server (its ice-turn and turn-secret "
+                "settings)");
+    return FALSE;
+  }
   if (c->options->subscribe) {
     c->sub = vt_client_subscriber_new(addresses, &peer_events, c, error);
     if (!c->sub)
       return FALSE;
-    vt_client_ice_servers_apply(&c->ice, vt_client_peer_element(vt_client_subscriber_peer(c->sub)));
+    vt_client_ice_servers_apply(&c->ice, c->options->relay_only,
+                                vt_client_peer_element(vt_client_subscriber_peer(c->sub)));
     if (!vt_client_subscriber_start(c->sub, error))
       return FALSE;
   }
@@ -156,7 +163,8 @@ static gboolean start_media(Client *c, GError **error)
     c->pub = vt_client_publisher_new(c->options, &peer_events, c, error);
     if (!c->pub)
       return FALSE;
-    vt_client_ice_servers_apply(&c->ice, vt_client_peer_element(vt_client_publisher_peer(c->pub)));
+    vt_client_ice_servers_apply(&c->ice, c->options->relay_only,
+                                vt_client_peer_element(vt_client_publisher_peer(c->pub)));
     if (!vt_client_publisher_start(c->pub, error))
       return FALSE;
   }

@@ -1,11 +1,13 @@
 /* Media through the relay between real `vitrine client` processes
  * (GStreamer webrtcbin: real encoders and decoders) and the real server,
  * over loopback: one publisher to three subscribers for VP8+Opus and
- * H.264+Opus, and a subscriber joining late. */
+ * H.264+Opus, a subscriber joining late, and a publisher that can only
+ * reach the relay through a TURN server (coturn). */
 #include <string.h>
 
 #include "support/vt-client-run.h"
 #include "support/vt-test.h"
+#include "support/vt-turn.h"
 
 #define WIDTH "320"
 #define HEIGHT "240"
@@ -133,11 +135,60 @@ static void test_late_joiner(void)
   vt_test_server_free(server);
 }
 
+/* A publisher that may only use TURN (its network lets nothing else
+ * through) reaches the relay through coturn with the time-limited
+ * credentials of its join reply, and a subscriber sees its video. */
+static void test_turn(void)
+{
+  VtTestTurn *turn = vt_test_turn_start("turn-test-secret");
+  g_autofree char *turn_flag = g_strdup_printf("--ice-turn=%s", vt_test_turn_url(turn));
+  const char *const flags[] = {turn_flag, "--turn-secret=turn-test-secret", "--turn-ttl=600",
+                               NULL};
+  VtTestServer *server = vt_test_server_start(NULL, flags);
+  ClientRun *sub = subscriber(server, "sub", "9");
+  vt_test_run_for(1000);
+  g_autofree char *token = vt_test_token(server, "shop-a", "customer", "Pat", "pat", "r1");
+  gint64 started = g_get_real_time() / G_USEC_PER_SEC;
+  ClientRun *pub = client_start(server, NULL, token, "--insecure", "--relay-only", "--publish",
+                                "test", "--width", WIDTH, "--height", HEIGHT, "--duration", "6",
+                                NULL);
+  g_autoptr(JsonObject) pub_report = finished(pub);
+  g_autoptr(JsonObject) report = finished(sub);
+  const char *pub_id = json_object_get_string_member(pub_report, "participant");
+  JsonObject *video = track_of(report, pub_id, "video");
+  g_assert_nonnull(video);
+  gint64 decoded = json_object_get_int_member(video, "frames_decoded");
+  g_test_message("through TURN: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " frames decoded",
+                 decoded, frames_sent(pub_report, "video"));
+  g_assert_cmpint(decoded, >, 60);
+
+  /* coturn took the publisher's credentials ("<expiry>:<participant>",
+   * expiring turn-ttl from now) and relayed for it. */
+  g_autofree char *log = vt_test_turn_log(turn);
+  g_autofree char *user_mark = g_strdup_printf(":%s>: incoming packet ALLOCATE processed, success",
+                                              pub_id);
+  const char *line = strstr(log, user_mark);
+  g_assert_nonnull(line);
+  const char *user = g_strrstr_len(log, line - log, "user <");
+  g_assert_nonnull(user);
+  gint64 expiry = g_ascii_strtoll(user + strlen("user <"), NULL, 10);
+  g_assert_cmpint(expiry, >=, started + 600 - 5);
+  g_assert_cmpint(expiry, <=, g_get_real_time() / G_USEC_PER_SEC + 600);
+  g_assert_nonnull(strstr(log, "CHANNEL_BIND processed, success"));
+
+  client_free(pub);
+  client_free(sub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+  vt_test_turn_free(turn);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/client-media/vp8-one-to-three", test_vp8);
   g_test_add_func("/client-media/h264-one-to-three", test_h264);
   g_test_add_func("/client-media/late-joiner", test_late_joiner);
+  g_test_add_func("/client-media/turn", test_turn);
   return g_test_run();
 }

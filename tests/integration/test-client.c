@@ -111,6 +111,13 @@ static void test_failures(void)
   g_assert_cmpint(client_wait(run, 10000), ==, 2);
   g_assert_cmpstr(run->out, ==, "");
   client_free(run);
+
+  /* Only TURN allowed, and this server names no TURN server. */
+  run = client_start(server, NULL, token, "--insecure", "--relay-only", "--publish", "test",
+                     "--duration", "5", NULL);
+  g_assert_cmpint(client_wait(run, 20000), ==, 1);
+  assert_reason(run, "--relay-only: the server names no TURN server");
+  client_free(run);
   vt_test_server_free(server);
 }
 

@@ -44,7 +44,7 @@ static guint read_port(GDataInputStream *err)
   return 0;
 }
 
-static void die_with_parent(gpointer data)
+void vt_test_die_with_parent(gpointer data)
 {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
@@ -73,7 +73,7 @@ VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flag
   g_autoptr(GSubprocessLauncher) launcher =
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* A test that aborts must not leave its server running. */
-  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup(launcher, vt_test_die_with_parent, NULL, NULL);
   const char *server_asan = g_getenv("VT_SERVER_ASAN_OPTIONS");
   if (server_asan)
     g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS", server_asan, TRUE);

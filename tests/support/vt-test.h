@@ -22,6 +22,10 @@ typedef struct {
 /* Starts `vitrine serve` on a free port with extra flags (NULL-terminated,
  * may be NULL). data_dir NULL: a new temporary folder. Aborts the test on
  * failure. */
+/* A GSubprocessLauncher child setup: the child is killed when the test
+ * process dies, so that an aborted test leaves no server running. */
+void vt_test_die_with_parent(gpointer data);
+
 VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flags);
 /* SIGTERM, then waits; returns the exit status. */
 int vt_test_server_stop(VtTestServer *server);

@@ -139,6 +139,7 @@ static void test_defaults(void)
   g_assert_false(o->json);
   g_assert_cmpfloat(o->duration_s, ==, 0);
   g_assert_null(o->local_addresses); /* every interface */
+  g_assert_false(o->relay_only);
 }
 
 static void test_everything(void)
@@ -147,14 +148,15 @@ static void test_everything(void)
   g_assert_true(parse(&o, NULL, "--server=wss://127.0.0.1:9/ws", "--token=T", "--publish",
                       "file:/tmp/x.webm", "--codec", "h264", "--width", "320", "--height", "240",
                       "--fps", "15", "--subscribe", "--duration", "2.5", "--insecure", "--json",
-                      "--local-address", "127.0.0.1", "--local-address", "127.0.0.2,::1", NULL));
+                      "--local-address", "127.0.0.1", "--local-address", "127.0.0.2,::1",
+                      "--relay-only", NULL));
   g_assert_cmpint(o->source, ==, VT_CLIENT_SOURCE_FILE);
   g_assert_cmpstr(o->source_arg, ==, "/tmp/x.webm");
   g_assert_cmpint(o->codec, ==, VT_CLIENT_CODEC_H264);
   g_assert_cmpuint(o->width, ==, 320);
   g_assert_cmpuint(o->height, ==, 240);
   g_assert_cmpuint(o->fps, ==, 15);
-  g_assert_true(o->subscribe && o->insecure && o->json);
+  g_assert_true(o->subscribe && o->insecure && o->json && o->relay_only);
   g_assert_cmpfloat(o->duration_s, ==, 2.5);
   g_assert_cmpuint(g_strv_length(o->local_addresses), ==, 3);
   g_assert_cmpstr(o->local_addresses[2], ==, "::1");
