@@ -235,6 +235,8 @@ static SSL_CTX *make_ctx(X509 *x509, EVP_PKEY *pkey)
   ok = ok && SSL_CTX_check_private_key(ctx) == 1;
   ok = ok && SSL_CTX_set_cipher_list(ctx, CIPHER_LIST) == 1;
   ok = ok && SSL_CTX_set_tlsext_use_srtp(ctx, DEFAULT_SRTP_PROFILES) == 0; /* 0 is success */
+  /* Records never exceed the MTU, so the write buffer need not hold 16 KB. */
+  ok = ok && SSL_CTX_set_max_send_fragment(ctx, VT_DTLS_MTU) == 1;
   if (!ok) {
     SSL_CTX_free(ctx);
     return NULL;
