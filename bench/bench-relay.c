@@ -19,7 +19,7 @@
  *  - first frame: a subscriber's `join` sent to the first keyframe packet
  *    received, subscribers joining one after another while media flows.
  *
- * Usage: bench-relay [--subscribers 1,10,50] [--seconds 10]
+ * Usage: bench-relay [--subscribers 1,10,20,50] [--seconds 10]
  * Needs VT_BINARY; scripts/bench sets it. Loopback only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,21 +116,13 @@ static double websocket_cost(VtTestServer *server, guint n)
   return per;
 }
 
-static void run(guint n, guint seconds)
+/* Subscribers join one after another while media flows; `first` gets each
+ * one's join-to-first-keyframe time, *rss_half the RSS after half of them. */
+static Member **join_subscribers(VtTestServer *server, Member *pub, guint n, GArray *first,
+                                 guint64 *rss_half)
 {
-  VtTestServer *server = vt_test_server_start(NULL, NULL);
-  Member *pub = member_join(server, "pub");
-  VtPeerMedia media = {.audio = TRUE, .rtx = TRUE, .packets_per_frame = 6, .payload = 1100};
-  if (!vt_test_peer_publish(pub->peer, &media, 10000))
-    g_error("publish failed: %s", pub->peer->failure);
-  /* The publisher's retransmission cache fills in its first ~6 s; RSS is
-   * read after that, so that its growth is not counted as subscribers'. */
-  vt_test_run_for(7000);
-  guint64 rss0 = vt_test_server_rss_kib(server);
-  guint64 rss_half = rss0;
-
   Member **subs = g_new0(Member *, n);
-  GArray *first = g_array_new(FALSE, FALSE, sizeof(gint64));
+  *rss_half = vt_test_server_rss_kib(server);
   for (guint i = 0; i < n; i++) {
     g_autofree char *name = g_strdup_printf("sub%u", i);
     subs[i] = member_join(server, name);
@@ -147,9 +139,27 @@ static void run(guint n, guint seconds)
      * let the relay drop their DTLS state, as it would in any real call. */
     if (i + 1 == n / 2) {
       vt_test_run_for(1500);
-      rss_half = vt_test_server_rss_kib(server);
+      *rss_half = vt_test_server_rss_kib(server);
     }
   }
+  return subs;
+}
+
+static void run(guint n, guint seconds)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub");
+  VtPeerMedia media = {.audio = TRUE, .rtx = TRUE, .packets_per_frame = 6, .payload = 1100};
+  if (!vt_test_peer_publish(pub->peer, &media, 10000))
+    g_error("publish failed: %s", pub->peer->failure);
+  /* The publisher's retransmission cache fills in its first ~6 s; RSS is
+   * read after that, so that its growth is not counted as subscribers'. */
+  vt_test_run_for(7000);
+  guint64 rss0 = vt_test_server_rss_kib(server);
+
+  guint64 rss_half = 0;
+  GArray *first = g_array_new(FALSE, FALSE, sizeof(gint64));
+  Member **subs = join_subscribers(server, pub, n, first, &rss_half);
   vt_test_run_for(1500);
   guint64 rss1 = vt_test_server_rss_kib(server);
   /* Measured after the subscribers, so that they cannot reuse the heap
@@ -208,7 +218,7 @@ static void run(guint n, guint seconds)
 
 int main(int argc, char **argv)
 {
-  g_autofree char *list = g_strdup("1,10,50");
+  g_autofree char *list = g_strdup("1,10,20,50");
   int seconds = 10;
   GOptionEntry entries[] = {
       {"subscribers", 0, 0, G_OPTION_ARG_STRING, &list, "Comma-separated subscriber counts", "N,N"},
