@@ -599,8 +599,7 @@ void vt_dtls_close(VtDtls *dtls)
 
   if (dtls->state == VT_DTLS_STATE_FAILED || dtls->state == VT_DTLS_STATE_CLOSED)
     return;
-  if (dtls->state == VT_DTLS_STATE_CONNECTED && dtls->retired && dtls->close_len > 0 &&
-      dtls->close_len <= sizeof dtls->close_record)
+  if (dtls->state == VT_DTLS_STATE_CONNECTED && dtls->retired && dtls->close_len > 0)
     dtls->send(dtls->close_record, dtls->close_len, dtls->user_data);
   else if (dtls->state == VT_DTLS_STATE_CONNECTED && !dtls->retired)
     SSL_shutdown(dtls->ssl); /* sends close_notify; the peer's answer is not awaited */
@@ -626,7 +625,7 @@ int vt_dtls_retire(VtDtls *dtls)
   ERR_clear_error();
   dtls->capturing = FALSE;
   if (dtls->close_len > sizeof dtls->close_record)
-    dtls->close_len = 0;
+    dtls->close_len = 0; /* more than one record: none is sent */
   g_clear_pointer(&dtls->ssl, SSL_free);
   dtls->retired = TRUE;
   OPENSSL_cleanse(&dtls->keys, sizeof dtls->keys);
