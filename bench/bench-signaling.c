@@ -1,65 +1,56 @@
 /* Signaling benchmark: prints figures, asserts nothing about speed.
  *
  * 1. Join latency: N sockets open, then all send join at once; per socket the
- *    time from sending join to receiving "joined" (p50/p99), and from the
- *    start of the socket's TLS connect to "joined".
+ *    time from sending join to receiving "joined" (p50/p99), and the CPU the
+ *    server and this load client spent per join.
  * 2. Memory per idle authenticated connection: server RSS before and after.
- * 3. Chat throughput: rooms of R members each sending M messages as fast as
+ * 3. One at a time, in a child process with libsoup clients: a user's view
+ *    of joining a server that holds the N sockets.
+ * 4. Chat throughput: rooms of R members each sending M messages as fast as
  *    the server takes them; deliveries (fan-out counted) per second.
+ *
+ * The N sockets are ws-load.c's lean clients: with the tests' libsoup
+ * clients this process spent more CPU than the server, and the figures
+ * measured the load generator.
  *
  * Usage: bench-signaling [--sockets N] [--room-size R] [--messages M]
  * Needs VT_BINARY (path to vitrine); scripts/bench sets it. Loopback only. */
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "support/vt-test.h"
+#include "ws-load.h"
 
 typedef struct {
   VtTestServer *server;
-  VtTestClient **clients;
-  gint64 *connect_us, *join_sent_us, *joined_us;
-  guint n, room_size;
+  WsLoad *load;
+  gint64 *join_sent_us, *joined_us;
+  guint n, room_size, joined;
+  guint64 received, expected;
+  gint64 last_received_us;
 } Bench;
 
-static gint64 join_ok(VtTestClient *c)
-{
-  for (GList *l = c->messages.head; l; l = l->next)
-    if (g_str_equal(json_object_get_string_member(l->data, "type"), "joined"))
-      return g_get_monotonic_time();
-  return 0;
-}
-
-#define WINDOW 16
-
-static gboolean open_all(gpointer data)
+static void on_message(gpointer data, guint socket, const char *text, gsize len, gint64 now)
 {
   Bench *b = data;
-  guint ready = 0, pending = 0;
-  for (guint i = 0; i < b->n; i++) {
-    if (!b->clients[i] && pending < WINDOW) {
-      b->connect_us[i] = g_get_monotonic_time();
-      b->clients[i] = vt_test_client_new_async(b->server, NULL);
-    }
-    if (!b->clients[i])
-      continue;
-    if (b->clients[i]->error)
-      g_error("socket %u: %s", i, b->clients[i]->error);
-    gboolean ok = vt_test_client_ready(b->clients[i]);
-    ready += ok;
-    pending += !ok;
+  b->received++;
+  b->last_received_us = now;
+  if (!b->joined_us[socket] && g_strstr_len(text, (gssize)len, "\"type\":\"joined\"")) {
+    b->joined_us[socket] = now;
+    b->joined++;
   }
-  return ready == b->n;
 }
 
 static gboolean all_joined(gpointer data)
 {
   Bench *b = data;
-  guint done = 0;
-  for (guint i = 0; i < b->n; i++) {
-    if (!b->joined_us[i])
-      b->joined_us[i] = join_ok(b->clients[i]);
-    done += b->joined_us[i] != 0;
-  }
-  return done == b->n;
+  return b->joined == b->n;
+}
+
+static gboolean all_received(gpointer data)
+{
+  Bench *b = data;
+  return b->received >= b->expected;
 }
 
 static int cmp_i64(gconstpointer a, gconstpointer b)
@@ -75,27 +66,42 @@ static void print_percentiles(const char *what, gint64 *us, guint n)
          us[(n * 99) / 100] / 1000.0, us[n - 1] / 1000.0);
 }
 
+static gint64 own_cpu_us(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+         ru.ru_stime.tv_usec;
+}
+
 static void measure_joins(Bench *b)
 {
   guint64 rss_before = vt_test_server_rss_kib(b->server);
-  g_assert_true(vt_test_run_until(open_all, b, 600000));
-  gint64 cpu_before = vt_test_server_cpu_us(b->server);
+  b->load = ws_load_connect(b->server->port, b->n);
+  char **tokens = g_new0(char *, b->n + 1);
   for (guint i = 0; i < b->n; i++) {
     g_autofree char *room = g_strdup_printf("room-%u", i / b->room_size);
     g_autofree char *name = g_strdup_printf("user-%u", i);
-    g_autofree char *token = vt_test_token(b->server, "bench", i % b->room_size ? "customer" : "staff",
-                                           name, name, room);
-    b->join_sent_us[i] = g_get_monotonic_time();
-    vt_test_client_sendf(b->clients[i], "{\"type\":\"join\",\"token\":\"%s\"}", token);
+    g_autofree char *token = vt_test_token(
+        b->server, "bench", i % b->room_size ? "customer" : "staff", name, name, room);
+    tokens[i] = g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\"}", token);
   }
-  g_assert_true(vt_test_run_until(all_joined, b, 600000));
+  gint64 cpu_before = vt_test_server_cpu_us(b->server), own_before = own_cpu_us();
+  for (guint i = 0; i < b->n; i++) {
+    b->join_sent_us[i] = g_get_monotonic_time();
+    ws_load_send(b->load, i, tokens[i]);
+  }
+  g_strfreev(tokens);
+  if (!ws_load_run(b->load, on_message, all_joined, b, 600000))
+    g_error("only %u of %u sockets joined", b->joined, b->n);
   g_autofree gint64 *join = g_new(gint64, b->n);
   for (guint i = 0; i < b->n; i++)
     join[i] = b->joined_us[i] - b->join_sent_us[i];
   g_autofree char *what = g_strdup_printf("join, %u sockets joining at once:", b->n);
   print_percentiles(what, join, b->n);
-  printf("%-38s %7.1f us server CPU per join\n", "",
-         (double)(vt_test_server_cpu_us(b->server) - cpu_before) / b->n);
+  printf("%-38s %7.1f us server CPU per join (load client: %.1f us)\n", "",
+         (double)(vt_test_server_cpu_us(b->server) - cpu_before) / b->n,
+         (double)(own_cpu_us() - own_before) / b->n);
 
   vt_test_run_for(1000);
   guint64 rss_after = vt_test_server_rss_kib(b->server);
@@ -145,40 +151,30 @@ static void measure_single_joins(Bench *b, const char *self, guint count)
 
 static void measure_chat(Bench *b, guint messages)
 {
-  guint64 before = 0;
-  for (guint i = 0; i < b->n; i++) {
-    b->clients[i]->count_only = TRUE;
-    before += b->clients[i]->received;
-  }
+  guint64 before = b->received;
+  b->expected = before + (guint64)b->n * messages * b->room_size;
   gint64 start = g_get_monotonic_time();
-  gint64 cpu_before = vt_test_server_cpu_us(b->server);
+  gint64 cpu_before = vt_test_server_cpu_us(b->server), own_before = own_cpu_us();
   for (guint m = 0; m < messages; m++)
-    for (guint i = 0; i < b->n; i++)
-      vt_test_client_sendf(b->clients[i], "{\"type\":\"chat\",\"text\":\"bench message %u\",\"client_id\":\"b%u\"}", m, m);
-  guint64 expected = before + (guint64)b->n * messages * b->room_size;
-  gint64 deadline = start + 600 * G_USEC_PER_SEC;
-  guint64 got = 0;
-  gint64 last = start;
-  while (g_get_monotonic_time() < deadline) {
-    g_main_context_iteration(NULL, TRUE);
-    got = 0;
     for (guint i = 0; i < b->n; i++) {
-      got += b->clients[i]->received;
-      last = MAX(last, b->clients[i]->last_received_us);
+      char text[128];
+      g_snprintf(text, sizeof text,
+                 "{\"type\":\"chat\",\"text\":\"bench message %u\",\"client_id\":\"b%u\"}", m, m);
+      ws_load_send(b->load, i, text);
     }
-    if (got >= expected)
-      break;
-  }
-  double secs = (last - start) / 1e6;
-  guint64 delivered = got - before;
-  printf("%-38s %7.0f deliveries/s (%" G_GUINT64_FORMAT " in %.2f s; %u rooms of %u, %u msgs each)\n",
+  gboolean complete = ws_load_run(b->load, on_message, all_received, b, 600000);
+  double secs = (b->last_received_us - start) / 1e6;
+  guint64 delivered = b->received - before;
+  printf("%-38s %7.0f deliveries/s (%" G_GUINT64_FORMAT
+         " in %.2f s; %u rooms of %u, %u msgs each)\n",
          "chat, fan-out counted:", delivered / secs, delivered, secs, b->n / b->room_size,
          b->room_size, messages);
-  printf("%-38s %7.2f us server CPU per delivery\n", "",
-         (double)(vt_test_server_cpu_us(b->server) - cpu_before) / (double)delivered);
-  if (got < expected)
-    printf("  (only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " arrived)\n", got - before,
-           expected - before);
+  printf("%-38s %7.2f us server CPU per delivery (load client: %.2f us)\n", "",
+         (double)(vt_test_server_cpu_us(b->server) - cpu_before) / (double)delivered,
+         (double)(own_cpu_us() - own_before) / (double)delivered);
+  if (!complete)
+    printf("  (only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " arrived)\n", delivered,
+           b->expected - before);
 }
 
 int main(int argc, char **argv)
@@ -210,19 +206,14 @@ int main(int argc, char **argv)
                          "--max-messages-per-second=100000", NULL};
   Bench b = {.n = (guint)sockets, .room_size = (guint)room_size};
   b.server = vt_test_server_start(NULL, flags);
-  b.clients = g_new0(VtTestClient *, b.n);
-  b.connect_us = g_new0(gint64, b.n);
   b.join_sent_us = g_new0(gint64, b.n);
   b.joined_us = g_new0(gint64, b.n);
   printf("vitrine signaling benchmark: %u sockets over loopback TLS\n", b.n);
   measure_joins(&b);
   measure_single_joins(&b, argv0, 100);
   measure_chat(&b, (guint)messages);
-  for (guint i = 0; i < b.n; i++)
-    vt_test_client_free(b.clients[i]);
+  ws_load_free(b.load);
   vt_test_server_free(b.server);
-  g_free(b.clients);
-  g_free(b.connect_us);
   g_free(b.join_sent_us);
   g_free(b.joined_us);
   return 0;
