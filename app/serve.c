@@ -4,6 +4,7 @@
 #include "app/serve.h"
 
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
@@ -99,6 +100,9 @@ static void raise_fd_limit(void)
 static int run(VtConfig *config, GError **error)
 {
   raise_fd_limit();
+  /* Under a file size limit (ulimit -f), a write past it should fail like a
+   * full disk, which the store handles, not kill the server mid-call. */
+  signal(SIGXFSZ, SIG_IGN);
   g_autofree char *cert = NULL, *key = NULL;
   if (!vt_credentials_ensure_dir(config->data_dir, error) ||
       !prepare_tls(config, &cert, &key, error))

@@ -112,6 +112,8 @@ static const char *const stmt_sql[N_STMTS] = {
 struct _VtStore {
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
+  gboolean batching; /* statements join one transaction until vt_store_commit() */
+  gboolean in_batch; /* that transaction is open, as far as the store knows */
 };
 
 static const char *const kind_names[] = {
@@ -130,9 +132,18 @@ static void set_sqlite_error(sqlite3 *db, int rc, const char *what, GError **err
   g_set_error(error, VT_STORE_ERROR, code, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* Opens the batch transaction. If another process holds the write lock past
+ * the busy timeout, statements run and commit one by one, as unbatched. */
+static void batch_begin(VtStore *store)
+{
+  store->in_batch = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+}
+
 /* The cached statement for id, ready for binding. Pair every use with release(). */
 static inline sqlite3_stmt *stmt_for(VtStore *store, StmtId id)
 {
+  if (store->batching && !store->in_batch)
+    batch_begin(store);
   return store->stmts[id];
 }
 
@@ -308,12 +319,49 @@ void vt_store_free(VtStore *store)
 {
   if (store == NULL)
     return;
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_commit(store, &error))
+    g_warning("store: %s", error->message);
   for (guint i = 0; i < N_STMTS; i++)
     sqlite3_finalize(store->stmts[i]);
   /* The last connection to close checkpoints the WAL and removes it. */
   if (sqlite3_close(store->db) != SQLITE_OK)
     g_warning("store: close: %s", sqlite3_errmsg(store->db));
   g_free(store);
+}
+
+void vt_store_set_batching(VtStore *store, gboolean on)
+{
+  g_autoptr(GError) error = NULL;
+  if (!on && !vt_store_commit(store, &error))
+    g_warning("store: %s", error->message);
+  store->batching = on;
+}
+
+gboolean vt_store_pending(VtStore *store)
+{
+  return store->in_batch;
+}
+
+gboolean vt_store_commit(VtStore *store, GError **error)
+{
+  if (!store->in_batch)
+    return TRUE;
+  store->in_batch = FALSE;
+  /* After a full disk, an I/O error or no memory, SQLite has already rolled
+   * the whole transaction back, whatever the statements since reported. */
+  if (sqlite3_get_autocommit(store->db)) {
+    g_set_error(error, VT_STORE_ERROR, VT_STORE_ERROR_FAILED,
+                "commit: SQLite rolled the batch back after an earlier error");
+    return FALSE;
+  }
+  int rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return TRUE;
+  set_sqlite_error(store->db, rc, "commit", error);
+  if (!sqlite3_get_autocommit(store->db))
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
 }
 
 gboolean vt_store_ping(VtStore *store)

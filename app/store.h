@@ -2,8 +2,11 @@
  *
  * One connection, used only from the main thread. WAL mode so that readers
  * (backups, the store's own reporting) never block the server. Every write is
- * committed before the function returns: a chat message is on disk before
- * anyone is told about it. */
+ * committed before the function returns, unless the owner turns batching on:
+ * then the writes since the last vt_store_commit() share one transaction,
+ * and the owner commits before it tells anyone about them. The server does
+ * that once per turn of its loop, so that a burst of joins or chat costs one
+ * commit instead of one per row. */
 #pragma once
 
 #include <glib.h>
@@ -67,6 +70,14 @@ typedef struct {
 VtStore *vt_store_open(const char *path, GError **error);
 void vt_store_free(VtStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtStore, vt_store_free)
+
+/* Batching, for the server: see above. Turning it off commits. */
+void vt_store_set_batching(VtStore *store, gboolean on);
+/* Whether a batch is open, that is, statements ran since the last commit. */
+gboolean vt_store_pending(VtStore *store);
+/* Commits the open batch, if any. On failure nothing of the batch is stored
+ * (SQLite rolls it back), and the error says why. */
+gboolean vt_store_commit(VtStore *store, GError **error);
 
 /* A cheap query that proves the database answers; for /healthz. */
 gboolean vt_store_ping(VtStore *store);

@@ -31,6 +31,8 @@ struct _VtServer {
   struct lws_protocols protocols[2];
   lws_retry_bo_t retry;
   GHashTable *per_ip; /* ip string -> open WebSocket count */
+  GQueue dirty;       /* of Conn*: messages queued since the last flush */
+  GSource *flusher;
   guint tick_id;
   gint64 started_us;
   guint8 *scratch; /* LWS_PRE + VT_PROTOCOL_MAX_MESSAGE bytes for writes */
@@ -45,6 +47,7 @@ typedef struct {
   char ip[64];
   GByteArray *rx;    /* the message being assembled */
   GQueue out;        /* of GBytes* */
+  GList dirty_link;  /* in server->dirty while data is set */
   guint16 close_code;
   char close_reason[64];
   GString *http_body; /* HTTP responses */
@@ -59,6 +62,22 @@ static gint64 now_ms(void)
 
 /* -- Transport for the hub ------------------------------------------------ */
 
+static void mark_dirty(Conn *c)
+{
+  if (c->dirty_link.data)
+    return;
+  c->dirty_link.data = c;
+  g_queue_push_tail_link(&c->server->dirty, &c->dirty_link);
+}
+
+static void unmark_dirty(Conn *c)
+{
+  if (!c->dirty_link.data)
+    return;
+  g_queue_unlink(&c->server->dirty, &c->dirty_link);
+  c->dirty_link.data = NULL;
+}
+
 static void conn_send(gpointer data, GBytes *message)
 {
   Conn *c = data;
@@ -70,7 +89,7 @@ static void conn_send(gpointer data, GBytes *message)
   } else {
     g_queue_push_tail(&c->out, g_bytes_ref(message));
   }
-  lws_callback_on_writable(c->wsi);
+  mark_dirty(c);
 }
 
 static void conn_close(gpointer data, guint16 code, const char *reason)
@@ -165,6 +184,93 @@ static int conn_writable(Conn *c)
   return 0;
 }
 
+/* Sends what the hub queued during the last loop iteration, at the start of
+ * the next, straight to every socket that can take it. Asking lws for a
+ * writable callback instead costs two changes to GLib's poll set per
+ * message, and each change wakes the loop for another pass over every
+ * descriptor; sockets that are full, and closes, still go through lws. */
+static void flush_dirty(VtServer *s)
+{
+  GList *link;
+  while ((link = g_queue_pop_head_link(&s->dirty))) {
+    Conn *c = link->data;
+    link->data = NULL;
+    if (c->close_code || lws_send_pipe_choked(c->wsi))
+      lws_callback_on_writable(c->wsi);
+    else if (conn_writable(c) < 0)
+      lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+}
+
+/* The batch that the queued messages tell of was not stored: rather than
+ * announce what is lost, closes those sockets unsent. Their clients
+ * reconnect and replay from what is stored. */
+static void drop_dirty(VtServer *s)
+{
+  GList *link;
+  while ((link = g_queue_pop_head_link(&s->dirty))) {
+    Conn *c = link->data;
+    link->data = NULL;
+    g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+    conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "store_failed");
+  }
+}
+
+/* Once per loop iteration, before anything is sent: the store's writes of
+ * the last iteration are committed (one transaction for all of them; in a
+ * burst of joins or chat that halves the server's work), then the messages
+ * that tell of them go out. */
+static void flush(VtServer *s)
+{
+  g_autoptr(GError) error = NULL;
+  if (vt_store_commit(s->store, &error)) {
+    flush_dirty(s);
+    return;
+  }
+  g_warning("store: %s; closing the %u sockets that were to hear of it", error->message,
+            s->dirty.length);
+  vt_metrics_count(s->metrics.errors, "store_failed");
+  drop_dirty(s);
+}
+
+static gboolean flush_due(VtServer *s)
+{
+  return s->dirty.length > 0 || vt_store_pending(s->store);
+}
+
+typedef struct {
+  GSource source;
+  VtServer *server;
+} FlushSource;
+
+static gboolean flush_prepare(GSource *source, gint *timeout)
+{
+  *timeout = -1;
+  return flush_due(((FlushSource *)source)->server);
+}
+
+static gboolean flush_check(GSource *source)
+{
+  return flush_due(((FlushSource *)source)->server);
+}
+
+static gboolean flush_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+  flush(((FlushSource *)source)->server);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flush_funcs = {flush_prepare, flush_check, flush_dispatch, NULL, NULL, NULL};
+
+static GSource *flusher_new(VtServer *s, GMainContext *context)
+{
+  GSource *source = g_source_new(&flush_funcs, sizeof(FlushSource));
+  ((FlushSource *)source)->server = s;
+  g_source_set_name(source, "vitrine-flush");
+  g_source_attach(source, context);
+  return source;
+}
+
 /* -- Admission: Origin and sockets per IP ----------------------------------- */
 
 static gboolean origin_allowed(VtServer *s, struct lws *wsi)
@@ -244,6 +350,7 @@ static void ws_closed(VtServer *s, Conn *c)
   vt_hub_peer_closed(s->hub, c->peer, now_ms());
   c->peer = NULL;
   ip_adjust(s, c->ip, -1);
+  unmark_dirty(c);
   conn_clear(c);
 }
 
@@ -380,7 +487,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   case LWS_CALLBACK_RECEIVE:
     return ws_receive(s, c, wsi, in, len);
   case LWS_CALLBACK_SERVER_WRITEABLE:
-    return c->peer ? conn_writable(c) : 0;
+    if (!c->peer)
+      return 0;
+    if (vt_store_pending(s->store))
+      flush(s); /* nothing leaves before what it tells of is stored */
+    return conn_writable(c);
   case LWS_CALLBACK_CLOSED:
     ws_closed(s, c);
     return 0;
@@ -523,6 +634,8 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
     return NULL;
   }
   s->vhost = lws_get_vhost_by_name(s->lws, "vitrine");
+  vt_store_set_batching(store, TRUE);
+  s->flusher = flusher_new(s, g_main_loop_get_context(loop));
   s->tick_id = g_timeout_add(TICK_MS, tick, s);
   return s;
 }
@@ -542,8 +655,13 @@ void vt_server_free(VtServer *s)
   if (!s)
     return;
   g_clear_handle_id(&s->tick_id, g_source_remove);
+  if (s->flusher)
+    g_source_destroy(s->flusher);
+  g_clear_pointer(&s->flusher, g_source_unref);
   g_clear_pointer(&s->lws, lws_context_destroy);
   g_clear_pointer(&s->hub, vt_hub_free);
+  if (s->store)
+    vt_store_set_batching(s->store, FALSE); /* commits what the last closes wrote */
   vt_metrics_clear(&s->metrics);
   g_hash_table_unref(s->per_ip);
   g_free(s->scratch);

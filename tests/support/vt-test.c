@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -49,7 +50,26 @@ void vt_test_die_with_parent(gpointer data)
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* Child setup for the server: dies with the test, and optionally runs under
+ * a file size limit (RLIMIT_FSIZE), which makes its writes fail as on a full
+ * disk. */
+static void server_child_setup(gpointer data)
+{
+  vt_test_die_with_parent(NULL);
+  const guint64 *max_file_bytes = data;
+  if (*max_file_bytes) {
+    struct rlimit limit = {.rlim_cur = *max_file_bytes, .rlim_max = *max_file_bytes};
+    setrlimit(RLIMIT_FSIZE, &limit);
+  }
+}
+
 VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flags)
+{
+  return vt_test_server_start_limited(data_dir, flags, 0);
+}
+
+VtTestServer *vt_test_server_start_limited(const char *data_dir, const char *const *flags,
+                                           guint64 max_file_bytes)
 {
   VtTestServer *s = g_new0(VtTestServer, 1);
   s->data_dir = data_dir ? g_strdup(data_dir) : g_dir_make_tmp("vitrine-test-XXXXXX", NULL);
@@ -73,7 +93,7 @@ VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flag
   g_autoptr(GSubprocessLauncher) launcher =
       g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* A test that aborts must not leave its server running. */
-  g_subprocess_launcher_set_child_setup(launcher, vt_test_die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup(launcher, server_child_setup, &max_file_bytes, NULL);
   const char *server_asan = g_getenv("VT_SERVER_ASAN_OPTIONS");
   if (server_asan)
     g_subprocess_launcher_setenv(launcher, "ASAN_OPTIONS", server_asan, TRUE);

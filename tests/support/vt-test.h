@@ -27,6 +27,10 @@ typedef struct {
 void vt_test_die_with_parent(gpointer data);
 
 VtTestServer *vt_test_server_start(const char *data_dir, const char *const *flags);
+/* The same, with the server's files limited to max_file_bytes (0: no limit):
+ * past it, its writes fail as on a full disk. */
+VtTestServer *vt_test_server_start_limited(const char *data_dir, const char *const *flags,
+                                           guint64 max_file_bytes);
 /* SIGTERM, then waits; returns the exit status. */
 int vt_test_server_stop(VtTestServer *server);
 void vt_test_server_free(VtTestServer *server);

@@ -543,6 +543,201 @@ static void test_rooms_conflicts(Fixture *f, gconstpointer data)
   g_assert_error(error, VT_STORE_ERROR, VT_STORE_ERROR_NOT_FOUND);
 }
 
+/* ---- batching ------------------------------------------------------------- */
+
+static gint64 chat_rows(Fixture *f)
+{
+  return raw_int(f->path, "SELECT count(*) FROM chat_messages");
+}
+
+/* With batching on, the writes since the last commit are one transaction:
+ * other connections see none of them until vt_store_commit(), then all. */
+static void test_batch_commit(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  vt_store_set_batching(f->store, TRUE);
+  g_assert_false(vt_store_pending(f->store));
+  g_autoptr(VtChatMessage) a = append(f->store, "room-1", "alice", "c1", "one", 1000, NULL);
+  g_autoptr(VtChatMessage) b = append(f->store, "room-1", "bob", "c1", "two", 1001, NULL);
+  g_assert_true(vt_store_pending(f->store));
+  g_assert_cmpint(chat_rows(f), ==, 0);
+  /* The batch's own connection reads its writes, resends included. */
+  gboolean duplicate = FALSE;
+  g_autoptr(VtChatMessage) again =
+      append(f->store, "room-1", "alice", "c1", "one", 1002, &duplicate);
+  g_assert_true(duplicate);
+  g_assert_cmpint(again->id, ==, a->id);
+
+  g_assert_true(vt_store_commit(f->store, &error));
+  g_assert_no_error(error);
+  g_assert_false(vt_store_pending(f->store));
+  g_assert_cmpint(chat_rows(f), ==, 2);
+  g_assert_true(vt_store_commit(f->store, &error)); /* nothing open: nothing to do */
+}
+
+/* A statement refused inside a batch takes only itself back, not the rows
+ * written before it. */
+static void test_batch_refused_row(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  vt_store_set_batching(f->store, TRUE);
+  g_autoptr(VtChatMessage) a = append(f->store, "room-1", "alice", "c1", "kept", 1000, NULL);
+  g_assert_false(vt_store_room_add_member(f->store, "nowhere", "alice", &error));
+  g_assert_error(error, VT_STORE_ERROR, VT_STORE_ERROR_CONSTRAINT);
+  g_clear_error(&error);
+  g_assert_true(vt_store_commit(f->store, &error));
+  g_assert_cmpint(chat_rows(f), ==, 1);
+}
+
+/* Closing the store (the server stopping) commits what is pending; turning
+ * batching off does too. */
+static void test_batch_close_commits(Fixture *f, gconstpointer data)
+{
+  vt_store_set_batching(f->store, TRUE);
+  g_autoptr(VtChatMessage) a = append(f->store, "room-1", "alice", "c1", "one", 1000, NULL);
+  reopen(f);
+  g_assert_cmpint(chat_rows(f), ==, 1);
+  vt_store_set_batching(f->store, TRUE);
+  g_autoptr(VtChatMessage) b = append(f->store, "room-1", "alice", "c2", "two", 1001, NULL);
+  vt_store_set_batching(f->store, FALSE);
+  g_assert_false(vt_store_pending(f->store));
+  g_assert_cmpint(chat_rows(f), ==, 2);
+}
+
+/* A VFS over the default one whose writes fail with SQLITE_FULL on demand:
+ * a full disk at the moment of a commit. */
+typedef struct {
+  sqlite3_file base;
+  sqlite3_file *real;
+} FaultyFile;
+
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs faulty_vfs;
+static gboolean disk_full;
+
+#define REAL(f) (((FaultyFile *)(f))->real)
+static int f_close(sqlite3_file *f)
+{
+  return REAL(f)->pMethods->xClose(REAL(f));
+}
+static int f_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 at)
+{
+  return REAL(f)->pMethods->xRead(REAL(f), buf, n, at);
+}
+static int f_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 at)
+{
+  return disk_full ? SQLITE_FULL : REAL(f)->pMethods->xWrite(REAL(f), buf, n, at);
+}
+static int f_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+  return REAL(f)->pMethods->xTruncate(REAL(f), size);
+}
+static int f_sync(sqlite3_file *f, int flags)
+{
+  return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+static int f_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+  return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+static int f_lock(sqlite3_file *f, int l)
+{
+  return REAL(f)->pMethods->xLock(REAL(f), l);
+}
+static int f_unlock(sqlite3_file *f, int l)
+{
+  return REAL(f)->pMethods->xUnlock(REAL(f), l);
+}
+static int f_check(sqlite3_file *f, int *out)
+{
+  return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+static int f_control(sqlite3_file *f, int op, void *arg)
+{
+  return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+}
+static int f_sector(sqlite3_file *f)
+{
+  return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+static int f_device(sqlite3_file *f)
+{
+  return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+static int f_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
+{
+  return REAL(f)->pMethods->xShmMap(REAL(f), region, size, extend, out);
+}
+static int f_shm_lock(sqlite3_file *f, int at, int n, int flags)
+{
+  return REAL(f)->pMethods->xShmLock(REAL(f), at, n, flags);
+}
+static void f_shm_barrier(sqlite3_file *f)
+{
+  REAL(f)->pMethods->xShmBarrier(REAL(f));
+}
+static int f_shm_unmap(sqlite3_file *f, int del)
+{
+  return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+}
+
+/* Version 2: no memory-mapped reads, so every write goes through f_write. */
+static const sqlite3_io_methods faulty_io = {
+    2,          f_close,       f_read,      f_write,   f_truncate, f_sync,   f_size,
+    f_lock,     f_unlock,      f_check,     f_control, f_sector,   f_device, f_shm_map,
+    f_shm_lock, f_shm_barrier, f_shm_unmap, NULL,      NULL};
+
+static int f_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
+{
+  FaultyFile *p = (FaultyFile *)file;
+  p->real = (sqlite3_file *)(p + 1);
+  int rc = real_vfs->xOpen(real_vfs, name, p->real, flags, out);
+  p->base.pMethods = rc == SQLITE_OK ? &faulty_io : NULL;
+  return rc;
+}
+
+static void faulty_vfs_install(void)
+{
+  real_vfs = sqlite3_vfs_find(NULL);
+  faulty_vfs = *real_vfs;
+  faulty_vfs.zName = "vt-faulty";
+  faulty_vfs.pNext = NULL;
+  faulty_vfs.szOsFile = (int)sizeof(FaultyFile) + real_vfs->szOsFile;
+  faulty_vfs.xOpen = f_open;
+  g_assert_cmpint(sqlite3_vfs_register(&faulty_vfs, 1), ==, SQLITE_OK);
+}
+
+static void faulty_vfs_remove(void)
+{
+  g_assert_cmpint(sqlite3_vfs_unregister(&faulty_vfs), ==, SQLITE_OK);
+}
+
+/* A commit that fails loses the whole batch, says so, and leaves the store
+ * working: nothing of the batch is half there, and the next batch commits. */
+static void test_batch_failed_commit(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  faulty_vfs_install();
+  reopen(f);
+  vt_store_set_batching(f->store, TRUE);
+  g_autoptr(VtChatMessage) a = append(f->store, "room-1", "alice", "c1", "lost", 1000, NULL);
+  g_autoptr(VtChatMessage) b = append(f->store, "room-1", "bob", "c1", "lost too", 1001, NULL);
+  disk_full = TRUE;
+  g_assert_false(vt_store_commit(f->store, &error));
+  disk_full = FALSE;
+  g_assert_error(error, VT_STORE_ERROR, VT_STORE_ERROR_FAILED);
+  g_assert_false(vt_store_pending(f->store));
+  g_assert_cmpint(chat_rows(f), ==, 0);
+
+  g_autoptr(VtChatMessage) c = append(f->store, "room-1", "alice", "c1", "stored", 1002, NULL);
+  g_assert_true(vt_store_commit(f->store, NULL));
+  g_autoptr(GPtrArray) history = vt_store_chat_history(f->store, "room-1", 0, 0, NULL);
+  g_assert_cmpuint(history->len, ==, 1);
+  g_assert_cmpstr(((VtChatMessage *)history->pdata[0])->text, ==, "stored");
+  g_clear_pointer(&f->store, vt_store_free);
+  faulty_vfs_remove();
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int main(int argc, char **argv)
@@ -566,5 +761,9 @@ int main(int argc, char **argv)
   g_test_add_func("/store/call-log/kind-strings", test_kind_strings);
   ADD("/store/rooms/lifecycle", test_rooms);
   ADD("/store/rooms/conflicts", test_rooms_conflicts);
+  ADD("/store/batch/commit", test_batch_commit);
+  ADD("/store/batch/refused-row", test_batch_refused_row);
+  ADD("/store/batch/close-commits", test_batch_close_commits);
+  ADD("/store/batch/failed-commit", test_batch_failed_commit);
   return g_test_run();
 }
