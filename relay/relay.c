@@ -185,7 +185,7 @@ static void post(Room *room, Op *op)
   if (op->participant)
     g_hash_table_add(room->members, g_strdup(op->participant));
   op->room = room->media;
-  vt_worker_invoke(room->worker, op_run, op, op_free);
+  vt_worker_post(room->worker, op_run, op, op_free);
 }
 
 static void room_free(gpointer p)

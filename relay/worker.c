@@ -22,7 +22,9 @@ typedef struct {
 
 struct _VtWorker {
   guint index;
-  guint rooms; /* touched on the owner thread only */
+  guint rooms;       /* touched on the owner thread only */
+  gboolean wake_due; /* owner thread only: vt_worker_post() queued, not woken yet */
+  VtWorkers *set;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -36,6 +38,8 @@ struct _VtWorkers {
   GThread *owner; /* the thread that may place, release and free */
   guint n;
   VtWorker *workers; /* array of n */
+  GSource *waker;    /* on the owner's context: wakes workers vt_worker_post() queued to */
+  gboolean wake_due; /* some worker's wake_due is set */
 };
 
 typedef struct {
@@ -128,6 +132,44 @@ static void worker_start(VtWorker *worker, guint index)
   worker->thread = g_thread_new(name, worker_main, worker);
 }
 
+/* The owner's side of vt_worker_post(): once per turn of the owner's loop,
+ * the workers posted to in the last turn are woken, each once. */
+typedef struct {
+  GSource source;
+  VtWorkers *workers;
+} Waker;
+
+static gboolean waker_due(GSource *source)
+{
+  return ((Waker *)source)->workers->wake_due;
+}
+
+static gboolean waker_prepare(GSource *source, gint *timeout)
+{
+  *timeout = -1;
+  return waker_due(source);
+}
+
+static gboolean waker_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+  VtWorkers *workers = ((Waker *)source)->workers;
+  workers->wake_due = FALSE;
+  for (guint i = 0; i < workers->n; i++) {
+    VtWorker *worker = &workers->workers[i];
+    if (worker->wake_due) {
+      worker->wake_due = FALSE;
+      g_source_set_ready_time(worker->mailbox, 0);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs waker_funcs = {
+    .prepare = waker_prepare,
+    .check = waker_due,
+    .dispatch = waker_dispatch,
+};
+
 VtWorkers *vt_workers_new(guint n)
 {
   VtWorkers *workers = g_new0(VtWorkers, 1);
@@ -135,8 +177,15 @@ VtWorkers *vt_workers_new(guint n)
   workers->owner = g_thread_self();
   workers->n = n > 0 ? n : g_get_num_processors();
   workers->workers = g_new0(VtWorker, workers->n);
-  for (guint i = 0; i < workers->n; i++)
+  for (guint i = 0; i < workers->n; i++) {
+    workers->workers[i].set = workers;
     worker_start(&workers->workers[i], i);
+  }
+  workers->waker = g_source_new(&waker_funcs, sizeof(Waker));
+  ((Waker *)workers->waker)->workers = workers;
+  g_source_set_static_name(workers->waker, "vt-relay-waker");
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+  g_source_attach(workers->waker, context);
   return workers;
 }
 
@@ -168,6 +217,8 @@ void vt_workers_free(VtWorkers *workers)
     return;
   g_return_if_fail(g_thread_self() == workers->owner);
 
+  g_source_destroy(workers->waker);
+  g_source_unref(workers->waker);
   for (guint i = 0; i < workers->n; i++)
     worker_request_stop(&workers->workers[i]);
   for (guint i = 0; i < workers->n; i++)
@@ -234,18 +285,30 @@ GMainContext *vt_worker_context(VtWorker *worker)
   return worker->context;
 }
 
-void vt_worker_invoke(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
+static void enqueue(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
-  Message *msg;
-
-  g_return_if_fail(worker != NULL && fn != NULL);
-  msg = g_new(Message, 1);
+  Message *msg = g_new(Message, 1);
   *msg = (Message){.fn = fn, .data = data, .destroy = destroy};
 
   g_mutex_lock(&worker->lock);
   g_queue_push_tail(&worker->queue, msg);
   g_mutex_unlock(&worker->lock);
+}
+
+void vt_worker_invoke(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail(worker != NULL && fn != NULL);
+  enqueue(worker, fn, data, destroy);
   g_source_set_ready_time(worker->mailbox, 0);
+}
+
+void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
+{
+  g_return_if_fail(worker != NULL && fn != NULL);
+  g_return_if_fail(g_thread_self() == worker->set->owner);
+  enqueue(worker, fn, data, destroy);
+  worker->wake_due = TRUE;
+  worker->set->wake_due = TRUE;
 }
 
 void vt_main_invoke(GMainContext *main, GSourceFunc fn, gpointer data, GDestroyNotify destroy)

@@ -76,6 +76,14 @@ GMainContext *vt_worker_context(VtWorker *worker);
  * from any thread; thread-safe. */
 void vt_worker_invoke(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 
+/* The same, from the owner thread, without waking the worker now: the
+ * workers posted to are woken once each at the owner's next main-loop turn
+ * (its thread-default context when vt_workers_new() ran). Waking a worker
+ * per message costs both threads a wakeup and a context switch; a burst of
+ * joins posts hundreds in one turn. Messages posted here and with
+ * vt_worker_invoke() keep their order. Owner thread only. */
+void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+
 /* Queues `fn(data)` on `main` (NULL means the global default context), at
  * G_PRIORITY_DEFAULT, for the relay -> signaling direction; never inline.
  * Same fn/destroy semantics as vt_worker_invoke(); if the context is destroyed

@@ -32,6 +32,7 @@ struct _VtServer {
   lws_retry_bo_t retry;
   GHashTable *per_ip; /* ip string -> open WebSocket count */
   GQueue dirty;       /* of Conn*: messages queued since the last flush */
+  gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
   GSource *flusher;
   guint tick_id;
   gint64 started_us;
@@ -223,6 +224,7 @@ static void drop_dirty(VtServer *s)
 static void flush(VtServer *s)
 {
   g_autoptr(GError) error = NULL;
+  s->batch_since_us = 0;
   if (vt_store_commit(s->store, &error)) {
     flush_dirty(s);
     return;
@@ -236,6 +238,22 @@ static void flush(VtServer *s)
 static gboolean flush_due(VtServer *s)
 {
   return s->dirty.length > 0 || vt_store_pending(s->store);
+}
+
+/* A loop iteration that reads hundreds of messages (a burst of joins after a
+ * network blip) sends its replies every few milliseconds rather than all at
+ * its end, so that the first to arrive are not held for the last. */
+#define MAX_BATCH_US 5000
+
+static void flush_if_old(VtServer *s)
+{
+  if (!flush_due(s))
+    return;
+  gint64 now = g_get_monotonic_time();
+  if (!s->batch_since_us)
+    s->batch_since_us = now;
+  else if (now - s->batch_since_us >= MAX_BATCH_US)
+    flush(s);
 }
 
 typedef struct {
@@ -394,6 +412,7 @@ static int ws_receive(VtServer *s, Conn *c, struct lws *wsi, const void *in, siz
     return 0;
   }
   vt_hub_peer_receive(s->hub, c->peer, (const char *)msg->data, msg->len, now_ms());
+  flush_if_old(s);
   return 0;
 }
 

@@ -137,6 +137,36 @@ static void test_invoke_order(void)
     g_assert_cmpuint(run.seen[i], ==, i);
 }
 
+/* vt_worker_post() queues without waking the worker: nothing runs until the
+ * owner's loop turns, then everything does, in order with messages that
+ * vt_worker_invoke() queued in between. */
+static void test_post_wakes_next_turn(void)
+{
+  g_autoptr(VtWorkers) workers = vt_workers_new(2);
+  OrderRun run = {.worker = vt_workers_get(workers, 1)};
+
+  for (guint i = 0; i < N_ORDER / 2; i++) {
+    OrderItem *item = g_new(OrderItem, 1);
+    *item = (OrderItem){&run, i};
+    vt_worker_post(run.worker, record_order, item, g_free);
+  }
+  g_usleep(50 * 1000); /* time enough for a woken worker to run them */
+  g_assert_cmpuint(g_atomic_int_get(&run.n_seen), ==, 0);
+
+  for (guint i = N_ORDER / 2; i < N_ORDER; i++) {
+    OrderItem *item = g_new(OrderItem, 1);
+    *item = (OrderItem){&run, i};
+    if (i % 3)
+      vt_worker_post(run.worker, record_order, item, g_free);
+    else
+      vt_worker_invoke(run.worker, record_order, item, g_free);
+  }
+  iterate_until(NULL, &run.done);
+  g_assert_cmpuint(run.n_seen, ==, N_ORDER);
+  for (guint i = 0; i < N_ORDER; i++)
+    g_assert_cmpuint(run.seen[i], ==, i);
+}
+
 /* ---- Many messages, each run exactly once --------------------------------- */
 
 typedef struct _ManyRun ManyRun;
@@ -365,6 +395,7 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/worker/start-stop", test_start_stop);
   g_test_add_func("/relay/worker/place", test_place);
   g_test_add_func("/relay/worker/invoke-order", test_invoke_order);
+  g_test_add_func("/relay/worker/post-wakes-next-turn", test_post_wakes_next_turn);
   g_test_add_func("/relay/worker/invoke-many", test_invoke_many);
   g_test_add_func("/relay/worker/invoke-self", test_invoke_self);
   g_test_add_func("/relay/worker/shutdown-releases", test_shutdown_releases);
