@@ -7,6 +7,7 @@
 
 #include "relay/relay.h"
 #include "signaling/hub.h"
+#include "signaling/json-out.h"
 #include "signaling/protocol.h"
 #include "signaling/token.h"
 
@@ -127,8 +128,8 @@ void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint6
 void vt_room_tick(VtHub *hub, VtRoom *room, gint64 now_ms);
 
 /* messages.c: server-to-client messages, as GBytes ready to send. */
-GBytes *vt_msg_finish(JsonBuilder *b);
-JsonBuilder *vt_msg_begin(const char *type, const char *ref);
+GBytes *vt_msg_finish(VtJsonOut *b);
+VtJsonOut *vt_msg_begin(const char *type, const char *ref);
 GBytes *vt_msg_hello(void);
 GBytes *vt_msg_error(const char *ref, const char *code, const char *field, const char *message);
 GBytes *vt_msg_joined(VtHub *hub, VtPeer *peer, const char *ref);

@@ -16,12 +16,12 @@ static VtParticipant *find(VtHub *hub, const char *room_id, const char *particip
   return p && p->peer ? p : NULL;
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
+static void add_string(VtJsonOut *b, const char *name, const char *value)
 {
   if (!value)
     return;
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, value);
+  vt_json_out_name(b, name);
+  vt_json_out_string(b, value);
 }
 
 static void on_sdp(gpointer data, const char *room, const char *participant, VtPcKind pc,
@@ -32,7 +32,7 @@ static void on_sdp(gpointer data, const char *room, const char *participant, VtP
   if (!p)
     return;
   gboolean answer = pc == VT_PC_PUBLISH;
-  JsonBuilder *b = vt_msg_begin(answer ? "publish_answer" : "subscribe_offer",
+  VtJsonOut *b = vt_msg_begin(answer ? "publish_answer" : "subscribe_offer",
                                 answer ? p->publish_ref : NULL);
   add_string(b, "sdp", sdp);
   g_autoptr(GBytes) msg = vt_msg_finish(b);
@@ -51,7 +51,7 @@ static void on_state(gpointer data, const char *room, const char *participant, V
   VtParticipant *p = find(hub, room, participant);
   if (!p)
     return;
-  JsonBuilder *b = vt_msg_begin("media_state", NULL);
+  VtJsonOut *b = vt_msg_begin("media_state", NULL);
   add_string(b, "pc", pc_name(pc));
   add_string(b, "state", state);
   add_string(b, "reason", reason);
@@ -68,7 +68,7 @@ static void on_error(gpointer data, const char *room, const char *participant, V
   if (!p)
     return;
   vt_metrics_count(hub->metrics->errors, g_intern_string(code));
-  JsonBuilder *b = vt_msg_begin("error", pc == VT_PC_PUBLISH ? p->publish_ref : NULL);
+  VtJsonOut *b = vt_msg_begin("error", pc == VT_PC_PUBLISH ? p->publish_ref : NULL);
   add_string(b, "code", code);
   add_string(b, "field", "sdp");
   add_string(b, "pc", pc_name(pc));
