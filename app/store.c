@@ -112,8 +112,10 @@ static const char *const stmt_sql[N_STMTS] = {
 struct _VtStore {
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
-  gboolean batching; /* statements join one transaction until vt_store_commit() */
-  gboolean in_batch; /* that transaction is open, as far as the store knows */
+  gboolean batching;   /* writes join one transaction until vt_store_commit() */
+  gboolean in_batch;   /* that transaction is open, as far as the store knows */
+  gboolean unbatched;  /* BEGIN failed: writes commit one by one until the next commit */
+  gboolean batch_lost; /* a commit inside the batch failed: report it at the next */
 };
 
 static const char *const kind_names[] = {
@@ -132,18 +134,23 @@ static void set_sqlite_error(sqlite3 *db, int rc, const char *what, GError **err
   g_set_error(error, VT_STORE_ERROR, code, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-/* Opens the batch transaction. If another process holds the write lock past
- * the busy timeout, statements run and commit one by one, as unbatched. */
-static void batch_begin(VtStore *store)
-{
-  store->in_batch = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-}
-
 /* The cached statement for id, ready for binding. Pair every use with release(). */
 static inline sqlite3_stmt *stmt_for(VtStore *store, StmtId id)
 {
-  if (store->batching && !store->in_batch)
-    batch_begin(store);
+  return store->stmts[id];
+}
+
+/* The same for a statement that writes: opens the batch transaction first
+ * when batching. Reads do not, so that they never wait for the write lock.
+ * If another process holds that lock past the busy timeout, the writes of
+ * this batch run and commit one by one, as unbatched, rather than each
+ * waiting again. */
+static sqlite3_stmt *stmt_for_write(VtStore *store, StmtId id)
+{
+  if (store->batching && !store->in_batch && !store->unbatched) {
+    store->in_batch = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    store->unbatched = !store->in_batch;
+  }
   return store->stmts[id];
 }
 
@@ -340,11 +347,12 @@ void vt_store_set_batching(VtStore *store, gboolean on)
 
 gboolean vt_store_pending(VtStore *store)
 {
-  return store->in_batch;
+  return store->in_batch || store->batch_lost;
 }
 
-gboolean vt_store_commit(VtStore *store, GError **error)
+static gboolean commit_batch(VtStore *store, GError **error)
 {
+  store->unbatched = FALSE;
   if (!store->in_batch)
     return TRUE;
   store->in_batch = FALSE;
@@ -361,6 +369,30 @@ gboolean vt_store_commit(VtStore *store, GError **error)
   set_sqlite_error(store->db, rc, "commit", error);
   if (!sqlite3_get_autocommit(store->db))
     sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+gboolean vt_store_commit(VtStore *store, GError **error)
+{
+  if (store->batch_lost) {
+    store->batch_lost = FALSE;
+    commit_batch(store, NULL);
+    g_set_error(error, VT_STORE_ERROR, VT_STORE_ERROR_FAILED,
+                "commit: part of the batch was rolled back by a failed commit");
+    return FALSE;
+  }
+  return commit_batch(store, error);
+}
+
+/* Rooms are committed at once, batch and all: the hub acts on a room that
+ * exists or has ended, and must not find it gone after a failed commit. A
+ * failure here is the caller's to report, and the next vt_store_commit()
+ * reports the batch as lost. */
+static gboolean commit_now(VtStore *store, GError **error)
+{
+  if (!store->batching || commit_batch(store, error))
+    return TRUE;
+  store->batch_lost = TRUE;
   return FALSE;
 }
 
@@ -421,7 +453,7 @@ VtChatMessage *vt_store_chat_append(VtStore *store, const char *store_id, const 
   g_return_val_if_fail(store != NULL && store_id != NULL && room != NULL, NULL);
   g_return_val_if_fail(sender != NULL && text != NULL, NULL);
 
-  sqlite3_stmt *stmt = stmt_for(store, STMT_CHAT_INSERT);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_CHAT_INSERT);
   const char *const values[] = {store_id, room, sender, sender_name, sender_role, client_id, text};
   int rc = sqlite3_bind_int64(stmt, 1, now_ms);
   if (rc == SQLITE_OK)
@@ -510,7 +542,7 @@ gboolean vt_store_log(VtStore *store, const VtCallEvent *event, GError **error)
   const char *kind = vt_call_event_kind_to_string(event->kind);
   g_return_val_if_fail(kind != NULL, FALSE);
 
-  sqlite3_stmt *stmt = stmt_for(store, STMT_LOG_INSERT);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_LOG_INSERT);
   const char *const values[] = {kind,        event->store, event->room,  event->participant,
                                 event->name, event->role,  event->topic, event->reason};
   int rc = sqlite3_bind_int64(stmt, 1, event->ts_ms);
@@ -614,7 +646,7 @@ gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *ro
                             GError **error)
 {
   g_return_val_if_fail(store != NULL && store_id != NULL && room != NULL, FALSE);
-  sqlite3_stmt *stmt = stmt_for(store, STMT_ROOM_INSERT);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_ROOM_INSERT);
   const char *const texts[] = {room, store_id};
   int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
   if (rc == SQLITE_OK)
@@ -623,7 +655,7 @@ gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *ro
   if (!finish_write(store, stmt, rc, "room open", &inserted, error))
     return FALSE;
   if (inserted)
-    return TRUE;
+    return commit_now(store, error);
   g_autofree char *owner = NULL;
   gboolean ended;
   if (!room_get(store, room, &owner, &ended, error))
@@ -639,7 +671,7 @@ gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *ro
 gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GError **error)
 {
   g_return_val_if_fail(store != NULL && room != NULL, FALSE);
-  sqlite3_stmt *stmt = stmt_for(store, STMT_ROOM_CLOSE);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_ROOM_CLOSE);
   int rc = sqlite3_bind_int64(stmt, 1, now_ms);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(stmt, 2, room, -1, SQLITE_STATIC);
@@ -647,7 +679,7 @@ gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GE
   if (!finish_write(store, stmt, rc, "room close", &changed, error))
     return FALSE;
   if (changed)
-    return TRUE;
+    return commit_now(store, error);
 
   g_autofree char *owner = NULL;
   gboolean ended;
@@ -664,7 +696,7 @@ gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GE
 gboolean vt_store_room_add_member(VtStore *store, const char *room, const char *sub, GError **error)
 {
   g_return_val_if_fail(store != NULL && room != NULL && sub != NULL, FALSE);
-  sqlite3_stmt *stmt = stmt_for(store, STMT_MEMBER_INSERT);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_MEMBER_INSERT);
   const char *const texts[] = {room, sub};
   int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
   return finish_write(store, stmt, rc, "room member", NULL, error);
@@ -674,7 +706,7 @@ gboolean vt_store_room_remove_member(VtStore *store, const char *room, const cha
                                      GError **error)
 {
   g_return_val_if_fail(store != NULL && room != NULL && sub != NULL, FALSE);
-  sqlite3_stmt *stmt = stmt_for(store, STMT_MEMBER_DELETE);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_MEMBER_DELETE);
   const char *const texts[] = {room, sub};
   int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
   return finish_write(store, stmt, rc, "room member", NULL, error);

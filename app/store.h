@@ -6,7 +6,9 @@
  * then the writes since the last vt_store_commit() share one transaction,
  * and the owner commits before it tells anyone about them. The server does
  * that once per turn of its loop, so that a burst of joins or chat costs one
- * commit instead of one per row. */
+ * commit instead of one per row. Opening and closing a room commit at once
+ * (the batch with them), so that a room the caller was told exists, or has
+ * ended, is stored. */
 #pragma once
 
 #include <glib.h>
@@ -75,8 +77,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtStore, vt_store_free)
 void vt_store_set_batching(VtStore *store, gboolean on);
 /* Whether a batch is open, that is, statements ran since the last commit. */
 gboolean vt_store_pending(VtStore *store);
-/* Commits the open batch, if any. On failure nothing of the batch is stored
- * (SQLite rolls it back), and the error says why. */
+/* Commits the open batch, if any. On failure nothing of the batch since the
+ * last successful commit is stored (SQLite rolls it back), and the error says
+ * why; this includes a commit that failed when a room was opened or closed. */
 gboolean vt_store_commit(VtStore *store, GError **error);
 
 /* A cheap query that proves the database answers; for /healthz. */

@@ -288,6 +288,12 @@ static gboolean not_available(VtRelay *relay, GError **error)
   return FALSE;
 }
 
+void vt_relay_wake_workers(VtRelay *relay)
+{
+  if (relay->workers)
+    vt_workers_wake(relay->workers);
+}
+
 void vt_relay_participant_joined(VtRelay *relay, const char *room, const char *participant)
 {
   if (relay->enabled)

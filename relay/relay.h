@@ -97,4 +97,9 @@ guint vt_relay_room_count(VtRelay *relay);
  * then the reason was logged at start). For /healthz. */
 gboolean vt_relay_media_on(VtRelay *relay);
 
+/* Hands the workers what the calls since the last loop turn posted to them
+ * now, instead of at the next turn (the server's send slices in a long
+ * turn). Main thread only. */
+void vt_relay_wake_workers(VtRelay *relay);
+
 G_END_DECLS

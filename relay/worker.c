@@ -150,9 +150,11 @@ static gboolean waker_prepare(GSource *source, gint *timeout)
   return waker_due(source);
 }
 
-static gboolean waker_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+void vt_workers_wake(VtWorkers *workers)
 {
-  VtWorkers *workers = ((Waker *)source)->workers;
+  g_return_if_fail(g_thread_self() == workers->owner);
+  if (!workers->wake_due)
+    return;
   workers->wake_due = FALSE;
   for (guint i = 0; i < workers->n; i++) {
     VtWorker *worker = &workers->workers[i];
@@ -161,6 +163,11 @@ static gboolean waker_dispatch(GSource *source, GSourceFunc callback, gpointer d
       g_source_set_ready_time(worker->mailbox, 0);
     }
   }
+}
+
+static gboolean waker_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+  vt_workers_wake(((Waker *)source)->workers);
   return G_SOURCE_CONTINUE;
 }
 
@@ -305,7 +312,12 @@ void vt_worker_invoke(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyN
 void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
   g_return_if_fail(worker != NULL && fn != NULL);
-  g_return_if_fail(g_thread_self() == worker->set->owner);
+  if (g_thread_self() != worker->set->owner) {
+    g_critical("vt_worker_post() outside the owner thread; message dropped");
+    if (destroy)
+      destroy(data);
+    return;
+  }
   enqueue(worker, fn, data, destroy);
   worker->wake_due = TRUE;
   worker->set->wake_due = TRUE;

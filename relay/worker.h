@@ -84,6 +84,11 @@ void vt_worker_invoke(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyN
  * vt_worker_invoke() keep their order. Owner thread only. */
 void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
 
+/* Wakes now the workers that vt_worker_post() queued to, rather than at the
+ * next loop turn: for an owner that is in the middle of a long turn. Owner
+ * thread only. */
+void vt_workers_wake(VtWorkers *workers);
+
 /* Queues `fn(data)` on `main` (NULL means the global default context), at
  * G_PRIORITY_DEFAULT, for the relay -> signaling direction; never inline.
  * Same fn/destroy semantics as vt_worker_invoke(); if the context is destroyed

@@ -49,6 +49,7 @@ typedef struct {
   GByteArray *rx;    /* the message being assembled */
   GQueue out;        /* of GBytes* */
   GList dirty_link;  /* in server->dirty while data is set */
+  gboolean peer_closing; /* the client sent a close frame: nothing more to send */
   guint16 close_code;
   char close_reason[64];
   GString *http_body; /* HTTP responses */
@@ -82,7 +83,7 @@ static void unmark_dirty(Conn *c)
 static void conn_send(gpointer data, GBytes *message)
 {
   Conn *c = data;
-  if (c->close_code)
+  if (c->close_code || c->peer_closing)
     return;
   if (c->out.length >= MAX_QUEUED) {
     c->close_code = 1008;
@@ -196,7 +197,9 @@ static void flush_dirty(VtServer *s)
   while ((link = g_queue_pop_head_link(&s->dirty))) {
     Conn *c = link->data;
     link->data = NULL;
-    if (c->close_code || lws_send_pipe_choked(c->wsi))
+    if (c->peer_closing) /* no data frames after a close (RFC 6455 5.5.1) */
+      g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+    else if (c->close_code || lws_send_pipe_choked(c->wsi))
       lws_callback_on_writable(c->wsi);
     else if (conn_writable(c) < 0)
       lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -225,6 +228,7 @@ static void flush(VtServer *s)
 {
   g_autoptr(GError) error = NULL;
   s->batch_since_us = 0;
+  vt_relay_wake_workers(vt_hub_relay(s->hub));
   if (vt_store_commit(s->store, &error)) {
     flush_dirty(s);
     return;
@@ -520,6 +524,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return 0;
   case LWS_CALLBACK_RECEIVE:
     return ws_receive(s, c, wsi, in, len);
+  case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+    if (c)
+      c->peer_closing = TRUE;
+    return 0;
   case LWS_CALLBACK_SERVER_WRITEABLE:
     if (!c->peer)
       return 0;
@@ -591,7 +599,10 @@ static struct lws_context *create_context(VtServer *s, const char *cert, const c
   s->protocols[0] = (struct lws_protocols){.name = "vitrine",
                                            .callback = callback,
                                            .per_session_data_size = sizeof(Conn),
-                                           .rx_buffer_size = 2048};
+                                           .rx_buffer_size = 2048,
+                                           /* else sends are cut to the rx size,
+                                            * the rest waiting for POLLOUT */
+                                           .tx_packet_size = 65536};
   /* Peers that stop answering pings are dropped, so that a phone that vanished
    * starts its reconnect grace instead of holding a seat. */
   s->retry = (lws_retry_bo_t){.secs_since_valid_ping = 20, .secs_since_valid_hangup = 45};
