@@ -6,9 +6,10 @@
  * then the writes since the last vt_store_commit() share one transaction,
  * and the owner commits before it tells anyone about them. The server does
  * that once per turn of its loop, so that a burst of joins or chat costs one
- * commit instead of one per row. Opening and closing a room commit at once
- * (the batch with them), so that a room the caller was told exists, or has
- * ended, is stored. */
+ * commit instead of one per row. Closing a room commits at once (the batch
+ * with it), so that a room the caller was told has ended stays ended; rooms
+ * whose opening a failed commit took back are listed for the owner, which
+ * must forget them too (vt_store_take_lost_rooms). */
 #pragma once
 
 #include <glib.h>
@@ -81,6 +82,9 @@ gboolean vt_store_pending(VtStore *store);
  * last successful commit is stored (SQLite rolls it back), and the error says
  * why; this includes a commit that failed when a room was opened or closed. */
 gboolean vt_store_commit(VtStore *store, GError **error);
+/* (transfer full) The ids of the rooms opened in batches that failed to
+ * commit since the last call; empty when none. */
+GPtrArray *vt_store_take_lost_rooms(VtStore *store);
 
 /* A cheap query that proves the database answers; for /healthz. */
 gboolean vt_store_ping(VtStore *store);

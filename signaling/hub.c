@@ -479,3 +479,12 @@ void vt_hub_render_metrics(VtHub *hub, GString *out)
                            shop->lobby.length);
   }
 }
+
+void vt_hub_rooms_lost(VtHub *hub, GPtrArray *room_ids, gint64 now_ms)
+{
+  for (guint i = 0; i < room_ids->len; i++) {
+    VtRoom *room = g_hash_table_lookup(hub->rooms, g_ptr_array_index(room_ids, i));
+    if (room)
+      vt_room_end(hub, room, "store_failed", now_ms);
+  }
+}

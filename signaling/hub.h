@@ -73,6 +73,10 @@ void vt_hub_peer_error(VtHub *hub, VtPeer *peer, const char *code, const char *m
  * calls it every 250 ms). */
 void vt_hub_tick(VtHub *hub, gint64 now_ms);
 
+/* The store lost these rooms (their opening failed to commit): they end
+ * here too, so that the hub acts on no room the database does not have. */
+void vt_hub_rooms_lost(VtHub *hub, GPtrArray *room_ids, gint64 now_ms);
+
 /* Tells every peer the server is going away and closes their sockets. */
 void vt_hub_shutdown(VtHub *hub);
 

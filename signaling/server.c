@@ -236,6 +236,8 @@ static void flush(VtServer *s)
   g_warning("store: %s; closing the %u sockets that were to hear of it", error->message,
             s->dirty.length);
   vt_metrics_count(s->metrics.errors, "store_failed");
+  g_autoptr(GPtrArray) lost = vt_store_take_lost_rooms(s->store);
+  vt_hub_rooms_lost(s->hub, lost, now_ms());
   drop_dirty(s);
 }
 
