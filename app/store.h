@@ -76,7 +76,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtStore, vt_store_free)
 
 /* Batching, for the server: see above. Turning it off commits. */
 void vt_store_set_batching(VtStore *store, gboolean on);
-/* Whether a batch is open, that is, statements ran since the last commit. */
+/* Whether vt_store_commit() has work: writes since the last commit, or a
+ * failure of a commit made inside the batch still to report. */
 gboolean vt_store_pending(VtStore *store);
 /* Commits the open batch, if any. On failure nothing of the batch since the
  * last successful commit is stored (SQLite rolls it back), and the error says
