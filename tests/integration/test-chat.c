@@ -43,6 +43,17 @@ static void send_chats(VtTestClient *c, const char *prefix, int n)
   }
 }
 
+/* Stops the server cleanly (exit 0) and starts a new one on the same data,
+ * as an operator's restart would. */
+static VtTestServer *restart(VtTestServer *server)
+{
+  server->keep_data = TRUE;
+  g_autofree char *data_dir = g_strdup(server->data_dir);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+  return vt_test_server_start(data_dir, NULL);
+}
+
 /* Messages survive a restart: a participant who joins afterwards gets them
  * all, once each, in order; one who reconnects with last_chat_id gets only
  * what it missed, and a resend of a stored message is not stored twice. */
@@ -57,11 +68,7 @@ static void test_history_survives_restart(void)
   vt_test_client_free(ann);
   vt_test_client_free(cid);
 
-  server->keep_data = TRUE;
-  g_autofree char *data_dir = g_strdup(server->data_dir);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
-  server = vt_test_server_start(data_dir, NULL);
+  server = restart(server);
 
   VtTestClient *eve;
   g_autofree char *eve_id = join_room(server, &eve, "staff", "eve", -1);
@@ -172,11 +179,7 @@ static void test_store_failure_loses_nothing(void)
   vt_test_client_free(ann);
   vt_test_client_free(cid);
 
-  server->keep_data = TRUE;
-  g_autofree char *data_dir = g_strdup(server->data_dir);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
-  server = vt_test_server_start(data_dir, NULL);
+  server = restart(server);
 
   VtTestClient *ann2;
   g_free(join_room(server, &ann2, "staff", "ann", -1));
