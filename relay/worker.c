@@ -39,7 +39,6 @@ struct _VtWorkers {
   guint n;
   VtWorker *workers; /* array of n */
   GSource *waker;    /* on the owner's context: wakes workers vt_worker_post() queued to */
-  gboolean wake_due; /* some worker's wake_due is set */
 };
 
 typedef struct {
@@ -141,7 +140,11 @@ typedef struct {
 
 static gboolean waker_due(GSource *source)
 {
-  return ((Waker *)source)->workers->wake_due;
+  VtWorkers *workers = ((Waker *)source)->workers;
+  for (guint i = 0; i < workers->n; i++)
+    if (workers->workers[i].wake_due)
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean waker_prepare(GSource *source, gint *timeout)
@@ -153,9 +156,6 @@ static gboolean waker_prepare(GSource *source, gint *timeout)
 void vt_workers_wake(VtWorkers *workers)
 {
   g_return_if_fail(g_thread_self() == workers->owner);
-  if (!workers->wake_due)
-    return;
-  workers->wake_due = FALSE;
   for (guint i = 0; i < workers->n; i++) {
     VtWorker *worker = &workers->workers[i];
     if (worker->wake_due) {
@@ -320,7 +320,6 @@ void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNot
   }
   enqueue(worker, fn, data, destroy);
   worker->wake_due = TRUE;
-  worker->set->wake_due = TRUE;
 }
 
 void vt_main_invoke(GMainContext *main, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
