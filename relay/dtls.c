@@ -37,6 +37,9 @@
   "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                                     \
   "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"
 #define CERT_VALID_DAYS 30
+#define DTLS_CCS_CONTENT_TYPE 20
+#define DTLS_HANDSHAKE_CONTENT_TYPE 22
+#define DTLS_RECORD_HEADER_LEN 13 /* type, version, epoch, sequence number, length */
 #define DETAIL_SIZE 160
 
 struct _VtDtlsCert {
@@ -70,6 +73,11 @@ struct _VtDtls {
   gboolean capturing; /* bio_write keeps what OpenSSL writes instead of sending it */
   guint8 close_record[VT_DTLS_CLOSE_RECORD_MAX];
   gsize close_len;
+  /* A server's last flight (ChangeCipherSpec, Finished), kept as sent so
+   * that a retired server can answer a client that retransmits its own last
+   * flight because ours was lost. G_MAXSIZE: it did not fit. */
+  guint8 last_flight[VT_DTLS_LAST_FLIGHT_MAX];
+  gsize last_flight_len;
 };
 
 /* clang-format off */
@@ -120,6 +128,22 @@ static gboolean cert_has_fingerprint(X509 *x509, const guint8 *expected)
 
 /* ---- The datagram BIO ---------------------------------------------------- */
 
+/* A server's flights go out as datagrams; its last one (no tickets here)
+ * starts with a ChangeCipherSpec record, so each datagram that does starts
+ * the kept flight anew, and the ones after it join it. */
+static void keep_last_flight(VtDtls *dtls, const uint8_t *data, size_t len)
+{
+  if (data[0] == DTLS_CCS_CONTENT_TYPE)
+    dtls->last_flight_len = 0;
+  if (dtls->last_flight_len <= sizeof dtls->last_flight &&
+      len <= sizeof dtls->last_flight - dtls->last_flight_len) {
+    memcpy(dtls->last_flight + dtls->last_flight_len, data, len);
+    dtls->last_flight_len += len;
+  } else {
+    dtls->last_flight_len = G_MAXSIZE;
+  }
+}
+
 static int bio_write(BIO *bio, const char *data, int len)
 {
   VtDtls *dtls = BIO_get_data(bio);
@@ -132,6 +156,8 @@ static int bio_write(BIO *bio, const char *data, int len)
       memcpy(dtls->close_record, data, (size_t)len);
     dtls->close_len = fits ? (gsize)len : G_MAXSIZE;
   } else if (len > 0) {
+    if (dtls->role == VT_DTLS_ROLE_SERVER && dtls->state == VT_DTLS_STATE_CONNECTING)
+      keep_last_flight(dtls, (const uint8_t *)data, (size_t)len);
     dtls->send((const uint8_t *)data, (size_t)len, dtls->user_data);
   }
   return len;
@@ -533,6 +559,32 @@ int vt_dtls_start(VtDtls *dtls, gint64 now_us)
   return dtls->role == VT_DTLS_ROLE_CLIENT ? drive_handshake(dtls) : 0;
 }
 
+/* Whether the datagram holds a handshake record of epoch 1: the only one a
+ * client sends is its Finished, so this is its last flight again. */
+static gboolean has_finished_record(const uint8_t *buf, size_t len)
+{
+  for (size_t off = 0; len - off >= DTLS_RECORD_HEADER_LEN;) {
+    const uint8_t *r = buf + off;
+    if (r[0] == DTLS_HANDSHAKE_CONTENT_TYPE && r[3] == 0 && r[4] == 1)
+      return TRUE;
+    off += DTLS_RECORD_HEADER_LEN + ((size_t)r[11] << 8 | r[12]);
+    if (off > len)
+      break;
+  }
+  return FALSE;
+}
+
+/* A client's Finished reaching a retired server means ours did not arrive:
+ * the last flight goes out once more, once per repeat of the client's. ICE
+ * has already checked where the datagram came from; nothing in it is read. */
+static int answer_retired(VtDtls *dtls, const uint8_t *buf, size_t len)
+{
+  if (dtls->last_flight_len == 0 || !has_finished_record(buf, len))
+    return -ESHUTDOWN;
+  dtls->send(dtls->last_flight, dtls->last_flight_len, dtls->user_data);
+  return 0;
+}
+
 int vt_dtls_receive(VtDtls *dtls, const uint8_t *buf, size_t len, gint64 now_us)
 {
   g_return_val_if_fail(dtls != NULL && (buf != NULL || len == 0), -EINVAL);
@@ -542,7 +594,7 @@ int vt_dtls_receive(VtDtls *dtls, const uint8_t *buf, size_t len, gint64 now_us)
   if (G_UNLIKELY(len == 0 || buf[0] < 20 || buf[0] > 63))
     return -EINVAL;
   if (dtls->retired)
-    return -ESHUTDOWN;
+    return answer_retired(dtls, buf, len);
   if (dtls->state == VT_DTLS_STATE_NEW) {
     if (dtls->role == VT_DTLS_ROLE_CLIENT)
       return -ENOTCONN;
@@ -610,8 +662,11 @@ void vt_dtls_close(VtDtls *dtls)
 
 /* The close_notify is made now and sent later: its record carries the next
  * sequence number of epoch 1, and since the relay sends nothing else over
- * DTLS after the handshake, that number is still the next one when it goes. */
-int vt_dtls_retire(VtDtls *dtls)
+ * DTLS after the handshake (a repeated last flight is the same records again,
+ * not new ones), that number is still the next one when it goes. A client
+ * can retire at once: once it has the server's Finished, the server has its
+ * own and will never ask for a flight again. */
+int vt_dtls_retire(VtDtls *dtls, gboolean peer_finished)
 {
   g_return_val_if_fail(dtls != NULL, -EINVAL);
 
@@ -619,6 +674,11 @@ int vt_dtls_retire(VtDtls *dtls)
     return 0;
   if (dtls->state != VT_DTLS_STATE_CONNECTED)
     return -ENOTCONN;
+  if (dtls->role == VT_DTLS_ROLE_SERVER && !peer_finished &&
+      (dtls->last_flight_len == 0 || dtls->last_flight_len > sizeof dtls->last_flight))
+    return -EAGAIN;
+  if (peer_finished || dtls->last_flight_len > sizeof dtls->last_flight)
+    dtls->last_flight_len = 0; /* nothing to repeat */
   dtls->capturing = TRUE;
   ERR_clear_error();
   SSL_shutdown(dtls->ssl);

@@ -160,7 +160,8 @@ int vt_dtls_start(VtDtls *dtls, gint64 now_us);
  * DTLS content type (RFC 7983: 20 to 63), which is ignored; -ENOTCONN in a
  * final state, or for a client not started; -EPROTO when the datagram made the
  * connection fail (state FAILED, see vt_dtls_get_failure()); -ESHUTDOWN,
- * ignoring it, after vt_dtls_retire(). */
+ * ignoring it, after vt_dtls_retire() (but a retired server answers a
+ * repeated Finished with its last flight and returns 0: see there). */
 int vt_dtls_receive(VtDtls *dtls, const uint8_t *buf, size_t len, gint64 now_us);
 
 /* When vt_dtls_handle_timeout() next has work, as a monotonic time: the next
@@ -187,17 +188,28 @@ void vt_dtls_close(VtDtls *dtls);
  * cipher suites (CBC with an explicit IV, padding and HMAC-SHA1). */
 #define VT_DTLS_CLOSE_RECORD_MAX 96
 
-/* Frees OpenSSL's connection once the caller knows the peer has finished its
- * handshake too (it sent media under the exported keys, so it will
- * retransmit no flight): about 30 KB per connection that DTLS would otherwise
- * hold only for a close_notify. A close_notify record is made first and
- * vt_dtls_close() still sends it; records the peer sends from now on are not
- * read (vt_dtls_receive() returns -ESHUTDOWN), so a close_notify from the
- * peer goes unnoticed and the connection ends by other means (signaling, ICE
- * consent). The state stays CONNECTED; the SRTP keys are no longer
- * available. Returns 0 (also if already retired), or -ENOTCONN unless
- * CONNECTED. */
-int vt_dtls_retire(VtDtls *dtls);
+/* Room for a server's last flight (ChangeCipherSpec and Finished, one or two
+ * datagrams) kept by a retired server: a few records under the largest
+ * overhead, with room to spare. */
+#define VT_DTLS_LAST_FLIGHT_MAX 256
+
+/* Frees OpenSSL's connection as soon as the handshake has completed: about
+ * 30 KB per connection that DTLS would otherwise hold only for a
+ * close_notify and for retransmissions. A close_notify record is made first
+ * and vt_dtls_close() still sends it. A server keeps its last flight, as
+ * sent, and sends it again whenever the client's Finished arrives again
+ * (the client retransmits its last flight when ours was lost); a client needs nothing
+ * (having the server's Finished, it will never be asked for a flight again).
+ * Nothing else the peer sends is read from now on (vt_dtls_receive()
+ * returns -ESHUTDOWN), so a close_notify from the peer goes unnoticed and
+ * the connection ends by other means (signaling, ICE consent). The state
+ * stays CONNECTED; the SRTP keys are no longer available. Returns 0 (also
+ * if already retired); -ENOTCONN unless CONNECTED; -EAGAIN for a server
+ * whose last flight did not fit VT_DTLS_LAST_FLIGHT_MAX, which stays as it
+ * is. `peer_finished`: the caller knows the peer has completed its handshake
+ * too (it sent media under the exported keys), so no flight is kept and a
+ * server retires whatever it kept. */
+int vt_dtls_retire(VtDtls *dtls, gboolean peer_finished);
 
 VtDtlsRole vt_dtls_get_role(const VtDtls *dtls);
 VtDtlsState vt_dtls_get_state(const VtDtls *dtls);

@@ -16,7 +16,7 @@ struct _VtMediaTransport {
   guint8 remote_fingerprint[VT_SDP_FINGERPRINT_LEN];
   gboolean have_remote;
   gboolean dtls_started;
-  gboolean retire_dtls; /* once the peer has sent media: see vt_dtls_retire() */
+  gboolean retire_dtls; /* once connected: see vt_transport_retire_dtls() */
   gboolean failed;
   GSource *dtls_timer;
   VtSrtpSession *srtp_in;
@@ -99,6 +99,14 @@ static void install_srtp(VtMediaTransport *t)
     t->cb.up(t->data);
 }
 
+/* With the keys taken, DTLS has nothing left to do but answer a lost last
+ * flight, which a retired VtDtls still does. */
+static void try_retire(VtMediaTransport *t)
+{
+  if (t->retire_dtls && !t->failed && vt_dtls_retire(t->dtls, FALSE) == 0)
+    t->retire_dtls = FALSE;
+}
+
 static void on_dtls_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len, gint64 now)
 {
   VtDtlsState before = vt_dtls_get_state(t->dtls);
@@ -114,6 +122,7 @@ static void on_dtls_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len
     fail(t, "closed", "the peer closed DTLS");
   } else if (after == VT_DTLS_STATE_CONNECTED && before != VT_DTLS_STATE_CONNECTED) {
     install_srtp(t);
+    try_retire(t);
   }
   arm_dtls_timer(t, now);
 }
@@ -133,12 +142,13 @@ static void start_dtls(VtMediaTransport *t)
 
 /* ---- receive path ---------------------------------------------------------- */
 
-/* Media under the keys proves the peer finished its handshake. */
+/* Media under the keys proves the peer finished its handshake: the fallback
+ * for a VtDtls that could not retire when it connected. */
 static inline void peer_proven(VtMediaTransport *t)
 {
   if (G_UNLIKELY(t->retire_dtls)) {
     t->retire_dtls = FALSE;
-    vt_dtls_retire(t->dtls);
+    vt_dtls_retire(t->dtls, TRUE);
   }
 }
 
@@ -270,8 +280,8 @@ void vt_transport_retire_dtls(VtMediaTransport *t)
 {
   g_return_if_fail(t != NULL);
   t->retire_dtls = TRUE;
-  if (t->stats.rtp_in + t->stats.rtcp_in > 0)
-    peer_proven(t);
+  if (t->srtp_in != NULL)
+    try_retire(t);
 }
 
 const char *vt_transport_local_ufrag(VtMediaTransport *t)

@@ -455,13 +455,13 @@ static void test_retire(void)
   g_autoptr(Pair) p = pair_new(FALSE, FALSE);
   VtSrtpKeys keys;
 
-  g_assert_cmpint(vt_dtls_retire(p->server), ==, -ENOTCONN); /* not connected yet */
+  g_assert_cmpint(vt_dtls_retire(p->server, FALSE), ==, -ENOTCONN); /* not connected yet */
   vt_dtls_start(p->client, p->now);
   pump(p);
   assert_connected(p);
   guint sent = p->to_client.sent;
-  g_assert_cmpint(vt_dtls_retire(p->server), ==, 0);
-  g_assert_cmpint(vt_dtls_retire(p->server), ==, 0);
+  g_assert_cmpint(vt_dtls_retire(p->server, FALSE), ==, 0);
+  g_assert_cmpint(vt_dtls_retire(p->server, TRUE), ==, 0);
   g_assert_cmpuint(p->to_client.sent, ==, sent); /* nothing goes out yet */
   g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CONNECTED);
   g_assert_false(vt_dtls_get_srtp_keys(p->server, &keys));
@@ -473,7 +473,7 @@ static void test_retire(void)
   vt_dtls_start(q->client, q->now);
   pump(q);
   assert_connected(q);
-  g_assert_cmpint(vt_dtls_retire(q->server), ==, 0);
+  g_assert_cmpint(vt_dtls_retire(q->server, TRUE), ==, 0);
   vt_dtls_close(q->client);
   g_autoptr(GBytes) close_notify = g_queue_pop_head(&q->to_server.queue);
   gsize len;
@@ -492,6 +492,60 @@ static void test_retire(void)
   g_assert_cmpuint(p->to_client.sent, ==, sent + 1);
 }
 
+/* A server retired the moment it connected still answers a client whose
+ * copy of the server's last flight was lost, once per retransmission, with
+ * the same records; a client retires at once and a server that knows its
+ * peer finished keeps nothing to repeat. */
+static void test_retire_early(void)
+{
+  g_autoptr(Pair) p = pair_new(FALSE, FALSE);
+  VtSrtpKeys server_keys, client_keys;
+  vt_dtls_set_retransmit_timeout(p->client, TEST_RTO_US);
+
+  vt_dtls_start(p->client, p->now);
+  g_assert_true(deliver_one(&p->to_server, p->server, p->now)); /* ClientHello */
+  while (deliver_one(&p->to_client, p->client, p->now))         /* the server's flight */
+    ;
+  p->to_client.drop_all = TRUE;
+  while (deliver_one(&p->to_server, p->server, p->now)) /* the client's flight */
+    ;
+  g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CONNECTED);
+  g_assert_true(vt_dtls_get_srtp_keys(p->server, &server_keys));
+  g_assert_cmpint(vt_dtls_retire(p->server, FALSE), ==, 0);
+  p->to_client.drop_all = FALSE;
+  guint sent = p->to_client.sent;
+
+  /* The client's retransmission gets the last flight again, and only that. */
+  wait_and_retransmit(p, p->client);
+  pump(p);
+  g_assert_cmpuint(p->to_client.sent, ==, sent + 1);
+  g_assert_cmpint(vt_dtls_get_state(p->client), ==, VT_DTLS_STATE_CONNECTED);
+  g_assert_true(vt_dtls_get_srtp_keys(p->client, &client_keys));
+  g_assert_cmpmem(client_keys.server_key, client_keys.key_len, server_keys.server_key,
+                  server_keys.key_len);
+  g_assert_cmpmem(client_keys.client_salt, client_keys.salt_len, server_keys.client_salt,
+                  server_keys.salt_len);
+
+  /* The close_notify made at retirement still follows the repeated flight. */
+  vt_dtls_close(p->server);
+  pump(p);
+  g_assert_cmpint(vt_dtls_get_state(p->client), ==, VT_DTLS_STATE_CLOSED);
+  g_assert_cmpint(vt_dtls_get_failure(p->client), ==, VT_DTLS_FAILURE_NONE);
+
+  /* Knowing the peer finished, a server keeps no flight: even a Finished is
+   * ignored like any other record. */
+  g_autoptr(Pair) q = pair_new(FALSE, FALSE);
+  vt_dtls_start(q->client, q->now);
+  pump(q);
+  assert_connected(q);
+  g_assert_cmpint(vt_dtls_retire(q->server, TRUE), ==, 0);
+  g_assert_cmpint(vt_dtls_retire(q->client, FALSE), ==, 0);
+  const uint8_t finished[] = {22, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 0};
+  sent = q->to_client.sent;
+  g_assert_cmpint(vt_dtls_receive(q->server, finished, sizeof finished, q->now), ==, -ESHUTDOWN);
+  g_assert_cmpuint(q->to_client.sent, ==, sent);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -505,5 +559,6 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/dtls/timeout", test_timeout);
   g_test_add_func("/relay/dtls/close", test_close);
   g_test_add_func("/relay/dtls/retire", test_retire);
+  g_test_add_func("/relay/dtls/retire-early", test_retire_early);
   return g_test_run();
 }
