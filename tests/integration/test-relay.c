@@ -273,7 +273,7 @@ static gboolean peer_failed(gpointer data)
 
 /* A subscriber who leaves is told at once on its receive connection (DTLS
  * close_notify), also after the relay has let that connection's DTLS state
- * go, which it does once the subscriber has sent RTCP (once a second). */
+ * go, which it does as soon as the handshake is done. */
 static void test_subscriber_leaves(void)
 {
   VtTestServer *server = vt_test_server_start(NULL, NULL);
@@ -281,7 +281,7 @@ static void test_subscriber_leaves(void)
   Member *sub = member_join(server, "sub", "r1");
   publish(pub);
   subscribe(sub);
-  vt_test_run_for(2500); /* receiver reports went out: DTLS retired */
+  vt_test_run_for(2500); /* a call under way, long retired */
   VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
   g_assert_cmpuint(video->packets, >, 10);
   g_assert_null(sub->peer->failure);
