@@ -2,6 +2,7 @@
 #define GST_USE_UNSTABLE_API
 #include "media/client-ice.h"
 
+#include <gio/gio.h>
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
 
@@ -82,4 +83,39 @@ void vt_client_ice_servers_apply(const VtClientIceServers *servers, gboolean rel
     if (!ok)
       g_warning("webrtcbin refused TURN server %s", *t);
   }
+}
+
+static gboolean is_loopback(const char *text)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(text);
+  return address != NULL && g_inet_address_get_is_loopback(address);
+}
+
+void vt_client_ice_seen_add(VtClientIceSeen *seen, const char *candidate)
+{
+  /* foundation component transport priority address port "typ" type ... */
+  g_auto(GStrv) fields = g_strsplit(candidate, " ", 6);
+  if (g_strv_length(fields) < 6)
+    return;
+  seen->remote++;
+  if (is_loopback(fields[4]))
+    seen->remote_loopback++;
+}
+
+const char *vt_client_ice_failure_hint(const VtClientIceSeen *seen, const char *const *local)
+{
+  gboolean local_loopback = FALSE, local_other = local == NULL;
+  for (const char *const *a = local; a && *a; a++) {
+    if (is_loopback(*a))
+      local_loopback = TRUE;
+    else
+      local_other = TRUE;
+  }
+  if (seen->remote > 0 && seen->remote_loopback == seen->remote && !local_loopback)
+    return "the server offers only loopback addresses (it serves this machine alone); "
+           "run the client with --local-address 127.0.0.1";
+  if (seen->remote > 0 && seen->remote_loopback == 0 && !local_other)
+    return "the client gathers on loopback addresses only (--local-address) and the server "
+           "offers none";
+  return NULL;
 }

@@ -9,6 +9,8 @@
 #define GST_USE_UNSTABLE_API
 #include "media/client-peer.h"
 
+#include "media/client-ice.h"
+
 #include <gio/gio.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
@@ -28,6 +30,8 @@ struct _VtClientPeer {
   gboolean busy;
   gboolean gathered; /* end of candidates reported for this gathering */
   char **mids;       /* a=mid of each m-line of the last local description */
+  char **local_addresses;
+  VtClientIceSeen seen; /* remote candidates, for explaining a failure */
 };
 
 typedef enum {
@@ -36,7 +40,7 @@ typedef enum {
   EV_REMOTE_SET,  /* flag: the remote description was an offer */
   EV_CANDIDATE,   /* mline, text */
   EV_GATHERED,    /* gathering complete */
-  EV_FAILED,      /* text: the reason */
+  EV_FAILED,      /* text: the reason; flag: ICE or DTLS failed */
 } EventKind;
 
 typedef struct {
@@ -61,6 +65,7 @@ static void peer_unref(gpointer data)
     return;
   g_free(peer->pc);
   g_strfreev(peer->mids);
+  g_strfreev(peer->local_addresses);
   gst_clear_object(&peer->webrtc);
   g_main_context_unref(peer->context);
   g_free(peer);
@@ -211,7 +216,7 @@ static void on_connection_state(GObject *webrtc, GParamSpec *pspec, gpointer dat
   GstWebRTCPeerConnectionState state;
   g_object_get(webrtc, "connection-state", &state, NULL);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
-    post_failure(data, "ICE or DTLS failed", NULL);
+    post(data, EV_FAILED, 0, TRUE, "ICE or DTLS failed", NULL);
 }
 
 /* ---- the owner's thread ---- */
@@ -264,6 +269,20 @@ static void handle_remote_set(VtClientPeer *peer, gboolean offer)
   gst_promise_unref(promise);
 }
 
+/* A connection that failed in ICE says why when the addresses tell. */
+static void report_failure(VtClientPeer *peer, Event *ev)
+{
+  if (!ev->flag) {
+    peer->events->failed(peer->user, peer, ev->text);
+    return;
+  }
+  const char *hint =
+      vt_client_ice_failure_hint(&peer->seen, (const char *const *)peer->local_addresses);
+  g_autofree char *reason = g_strdup_printf("%s connection: %s%s%s", peer->pc, ev->text,
+                                            hint ? ": " : "", hint ? hint : "");
+  peer->events->failed(peer->user, peer, reason);
+}
+
 static gboolean dispatch(gpointer data)
 {
   Event *ev = data;
@@ -290,7 +309,7 @@ static gboolean dispatch(gpointer data)
     peer->gathered = TRUE;
     break;
   case EV_FAILED:
-    peer->events->failed(peer->user, peer, ev->text);
+    report_failure(peer, ev);
     break;
   }
   return G_SOURCE_REMOVE;
@@ -382,6 +401,7 @@ VtClientPeer *vt_client_peer_new(const char *pc, const char *const *local_addres
   VtClientPeer *peer = g_new0(VtClientPeer, 1);
   g_atomic_ref_count_init(&peer->ref);
   peer->pc = g_strdup(pc);
+  peer->local_addresses = g_strdupv((char **)local_addresses);
   peer->webrtc = webrtc;
   peer->context = g_main_context_ref_thread_default();
   peer->events = events;
@@ -431,6 +451,19 @@ void vt_client_peer_create_offer(VtClientPeer *peer)
   gst_promise_unref(promise);
 }
 
+/* Remote candidates may come inside the description too. */
+static void note_candidates(VtClientPeer *peer, const GstSDPMessage *msg)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media(msg, i);
+    for (guint j = 0; j < gst_sdp_media_attributes_len(m); j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute(m, j);
+      if (g_strcmp0(a->key, "candidate") == 0 && a->value)
+        vt_client_ice_seen_add(&peer->seen, a->value);
+    }
+  }
+}
+
 void vt_client_peer_set_remote(VtClientPeer *peer, const char *type, const char *sdp)
 {
   gboolean offer = g_str_equal(type, "offer");
@@ -442,6 +475,7 @@ void vt_client_peer_set_remote(VtClientPeer *peer, const char *type, const char 
   }
   if (offer)
     peer->busy = TRUE;
+  note_candidates(peer, msg);
   GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new(
       offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, g_steal_pointer(&msg));
   GstPromise *promise = promise_new(peer, offer, on_remote_set);
@@ -454,6 +488,7 @@ void vt_client_peer_add_candidate(VtClientPeer *peer, guint mline, const char *c
 {
   if (!candidate || !*candidate)
     return;
+  vt_client_ice_seen_add(&peer->seen, candidate);
   g_signal_emit_by_name(peer->webrtc, "add-ice-candidate", mline, candidate);
 }
 
