@@ -319,14 +319,11 @@ static void test_lost_first_flight(void)
   assert_same_keys(p);
 }
 
-/* The server's last flight (ChangeCipherSpec, Finished) is lost after the
- * server is done: the client's timer repeats its own flight, and the
- * connected server answers it by sending its last flight again. */
-static void test_lost_last_flight(void)
+/* Runs a handshake until the server is done, losing the server's last
+ * flight on the way: the client is left waiting for it. */
+static void lose_server_last_flight(Pair *p)
 {
-  g_autoptr(Pair) p = pair_new(FALSE, FALSE);
   vt_dtls_set_retransmit_timeout(p->client, TEST_RTO_US);
-
   vt_dtls_start(p->client, p->now);
   g_assert_true(deliver_one(&p->to_server, p->server, p->now)); /* ClientHello */
   while (deliver_one(&p->to_client, p->client, p->now))         /* the server's flight */
@@ -334,10 +331,19 @@ static void test_lost_last_flight(void)
   p->to_client.drop_all = TRUE;
   while (deliver_one(&p->to_server, p->server, p->now)) /* the client's flight */
     ;
+  p->to_client.drop_all = FALSE;
   g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CONNECTED);
   g_assert_cmpint(vt_dtls_get_state(p->client), ==, VT_DTLS_STATE_CONNECTING);
+}
+
+/* The server's last flight (ChangeCipherSpec, Finished) is lost after the
+ * server is done: the client's timer repeats its own flight, and the
+ * connected server answers it by sending its last flight again. */
+static void test_lost_last_flight(void)
+{
+  g_autoptr(Pair) p = pair_new(FALSE, FALSE);
+  lose_server_last_flight(p);
   guint last_flight = p->to_client.sent;
-  p->to_client.drop_all = FALSE;
 
   wait_and_retransmit(p, p->client);
   pump(p);
@@ -500,19 +506,9 @@ static void test_retire_early(void)
 {
   g_autoptr(Pair) p = pair_new(FALSE, FALSE);
   VtSrtpKeys server_keys, client_keys;
-  vt_dtls_set_retransmit_timeout(p->client, TEST_RTO_US);
-
-  vt_dtls_start(p->client, p->now);
-  g_assert_true(deliver_one(&p->to_server, p->server, p->now)); /* ClientHello */
-  while (deliver_one(&p->to_client, p->client, p->now))         /* the server's flight */
-    ;
-  p->to_client.drop_all = TRUE;
-  while (deliver_one(&p->to_server, p->server, p->now)) /* the client's flight */
-    ;
-  g_assert_cmpint(vt_dtls_get_state(p->server), ==, VT_DTLS_STATE_CONNECTED);
+  lose_server_last_flight(p);
   g_assert_true(vt_dtls_get_srtp_keys(p->server, &server_keys));
   g_assert_cmpint(vt_dtls_retire(p->server, FALSE), ==, 0);
-  p->to_client.drop_all = FALSE;
   guint sent = p->to_client.sent;
 
   /* The client's retransmission gets the last flight again, and only that. */
