@@ -66,6 +66,9 @@ guint vt_media_room_count(const VtMediaRoom *room);
  * connection of the participant. The answer comes through events->sdp. */
 void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublishOffer *offer);
 void vt_media_room_subscribe_answer(VtMediaRoom *room, const char *participant, const char *sdp);
+/* Drops the participant's receive connection and offers a new one with
+ * fresh ICE credentials (the client's ICE failed, or the relay's did). */
+void vt_media_room_subscribe_restart(VtMediaRoom *room, const char *participant);
 void vt_media_room_add_candidate(VtMediaRoom *room, const char *participant, VtPcKind pc,
                                  const char *candidate);
 

@@ -366,6 +366,15 @@ void vt_media_sub_answer(VtMediaPeer *p, const char *sdp)
   vt_media_sub_renegotiate(p);
 }
 
+void vt_media_room_subscribe_restart(VtMediaRoom *room, const char *participant)
+{
+  VtMediaPeer *p = g_hash_table_lookup(room->peers, participant);
+  if (!p)
+    return;
+  vt_media_sub_drop(p);
+  vt_media_sub_renegotiate(p);
+}
+
 void vt_media_room_subscribe_answer(VtMediaRoom *room, const char *participant, const char *sdp)
 {
   VtMediaPeer *p = g_hash_table_lookup(room->peers, participant);

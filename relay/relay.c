@@ -114,7 +114,7 @@ static const VtMediaRoomEvents media_events = {on_sdp, on_state, on_error};
 
 /* ---- calls: main -> worker ----------------------------------------------------- */
 
-typedef enum { OP_JOIN, OP_LEAVE, OP_PUBLISH, OP_ANSWER, OP_CANDIDATE, OP_TAP, OP_FREE } OpKind;
+typedef enum { OP_JOIN, OP_LEAVE, OP_PUBLISH, OP_ANSWER, OP_RESTART, OP_CANDIDATE, OP_TAP, OP_FREE } OpKind;
 
 typedef struct {
   OpKind kind;
@@ -144,6 +144,9 @@ static gboolean op_run(gpointer p)
     break;
   case OP_ANSWER:
     vt_media_room_subscribe_answer(op->room, op->participant, op->text);
+    break;
+  case OP_RESTART:
+    vt_media_room_subscribe_restart(op->room, op->participant);
     break;
   case OP_CANDIDATE:
     vt_media_room_add_candidate(op->room, op->participant, op->pc, op->text);
@@ -338,6 +341,15 @@ gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char 
   Op *op = op_new(OP_ANSWER, participant);
   op->text = g_strdup(sdp);
   post(room_get(relay, room, TRUE), op);
+  return TRUE;
+}
+
+gboolean vt_relay_subscribe_restart(VtRelay *relay, const char *room, const char *participant,
+                                    GError **error)
+{
+  if (!relay->enabled)
+    return not_available(relay, error);
+  post(room_get(relay, room, TRUE), op_new(OP_RESTART, participant));
   return TRUE;
 }
 

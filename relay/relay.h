@@ -70,6 +70,10 @@ gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *pa
                                 const char *sdp, GError **error);
 gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char *participant,
                                    const char *sdp, GError **error);
+/* The participant's receive connection goes (its ICE failed, or the client
+ * gave up on it) and a new one is offered in a fresh subscribe_offer. */
+gboolean vt_relay_subscribe_restart(VtRelay *relay, const char *room, const char *participant,
+                                    GError **error);
 /* candidate "" marks the end of the client's candidates. */
 gboolean vt_relay_add_candidate(VtRelay *relay, const char *room, const char *participant,
                                 VtPcKind pc, const char *candidate, const char *sdp_mid,

@@ -335,6 +335,8 @@ static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
     ok = vt_relay_publish_offer(hub->relay, room, peer->id, msg->sdp, &error);
   else if (msg->type == VT_MSG_SUBSCRIBE_ANSWER)
     ok = vt_relay_subscribe_answer(hub->relay, room, peer->id, msg->sdp, &error);
+  else if (msg->type == VT_MSG_SUBSCRIBE_RESTART)
+    ok = vt_relay_subscribe_restart(hub->relay, room, peer->id, &error);
   else
     ok = vt_relay_add_candidate(hub->relay, room, peer->id,
                                 g_str_equal(msg->pc, "publish") ? VT_PC_PUBLISH : VT_PC_SUBSCRIBE,
@@ -393,6 +395,7 @@ static void dispatch(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint6
     break;
   case VT_MSG_PUBLISH_OFFER:
   case VT_MSG_SUBSCRIBE_ANSWER:
+  case VT_MSG_SUBSCRIBE_RESTART:
   case VT_MSG_ICE:
     handle_media(hub, peer, msg);
     break;

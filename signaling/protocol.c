@@ -451,6 +451,7 @@ static const MsgTypeInfo msg_types[] = {
     [VT_MSG_PUBLISH_OFFER] = {"publish_offer", read_sdp},
     [VT_MSG_SUBSCRIBE_ANSWER] = {"subscribe_answer", read_sdp},
     [VT_MSG_ICE] = {"ice", read_ice},
+    [VT_MSG_SUBSCRIBE_RESTART] = {"subscribe_restart", read_nothing},
     [VT_MSG_PING] = {"ping", read_nothing},
 };
 

@@ -294,6 +294,49 @@ static void test_subscriber_leaves(void)
   vt_test_server_free(server);
 }
 
+static char *offer_ufrag(const char *sdp)
+{
+  const char *at = strstr(sdp, "a=ice-ufrag:");
+  g_assert_nonnull(at);
+  at += strlen("a=ice-ufrag:");
+  return g_strndup(at, strcspn(at, "\r\n"));
+}
+
+/* A subscriber whose receive connection failed on its side (a phone that
+ * changed networks while its socket lived) asks for a new one: the relay
+ * offers it with new ICE credentials and video flows again from a keyframe,
+ * without the publisher doing anything. */
+static void test_subscribe_restart(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  publish(pub);
+  subscribe(sub);
+  TrackWait w = {sub->peer, pub->id};
+  g_assert_true(vt_test_run_until(has_keyframe, &w, WAIT_MS));
+  g_autofree char *before = offer_ufrag(sub->peer->last_offer);
+
+  for (int round = 0; round < 2; round++) {
+    vt_test_peer_subscribe_restart(sub->peer);
+    subscribe(sub);
+    g_autofree char *after = offer_ufrag(sub->peer->last_offer);
+    g_assert_cmpstr(after, !=, before);
+    g_assert_true(vt_test_run_until(has_keyframe, &w, WAIT_MS));
+    VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+    g_assert_true(video->first_was_keyframe);
+    vt_test_run_for(500);
+    g_assert_cmpuint(video->frames, >, 5);
+    g_free(before);
+    before = g_steal_pointer(&after);
+  }
+  g_assert_null(sub->peer->failure);
+  member_free(sub);
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
 /* Clients whose network blocks UDP reach a relay with ICE-TCP on: only TCP
  * candidates on either side, and the call works. */
 static void test_ice_tcp(void)
@@ -327,5 +370,6 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/publisher-leaves", test_publisher_leaves);
   g_test_add_func("/relay/subscriber-leaves", test_subscriber_leaves);
   g_test_add_func("/relay/ice-tcp", test_ice_tcp);
+  g_test_add_func("/relay/subscribe-restart", test_subscribe_restart);
   return g_test_run();
 }

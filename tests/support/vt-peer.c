@@ -69,6 +69,7 @@ void vt_test_peer_free(VtTestPeer *p)
   g_ptr_array_unref(p->candidates);
   g_free(p->failure);
   g_free(p->remote_pub_sdp);
+  g_free(p->last_offer);
   g_free(p);
 }
 
@@ -492,6 +493,8 @@ gboolean vt_test_peer_subscribe(VtTestPeer *p, guint timeout_ms)
   if (!offer)
     return FALSE;
   const char *sdp = json_object_get_string_member(offer, "sdp");
+  g_free(p->last_offer);
+  p->last_offer = g_strdup(sdp);
   gboolean first = p->sub == NULL;
   if (first)
     p->sub = make_transport(p, FALSE, &sub_cb);
@@ -511,6 +514,14 @@ gboolean vt_test_peer_subscribe(VtTestPeer *p, guint timeout_ms)
     return FALSE;
   UpWait w = {p, TRUE};
   return vt_test_run_until(up_check, &w, timeout_ms) && !p->failure;
+}
+
+void vt_test_peer_subscribe_restart(VtTestPeer *p)
+{
+  g_clear_pointer(&p->sub, vt_transport_free);
+  g_ptr_array_set_size(p->tracks, 0);
+  p->sub_up = FALSE;
+  vt_test_client_send(p->client, "{\"type\":\"subscribe_restart\"}");
 }
 
 VtPeerTrack *vt_test_peer_track(VtTestPeer *p, const char *participant, VtSdpKind kind)

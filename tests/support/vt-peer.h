@@ -76,6 +76,7 @@ struct _VtTestPeer {
   VtMediaTransport *sub;
   GPtrArray *tracks; /* VtPeerTrack*, in m-line order of the last offer */
   guint offers;
+  char *last_offer; /* the SDP of the last subscribe offer */
   gboolean record_delays;
   gboolean tcp_only; /* ICE-TCP only, as behind a firewall that blocks UDP */
   /* both */
@@ -108,6 +109,11 @@ char *vt_test_peer_publish_offer(VtTestPeer *peer, const VtPeerMedia *media);
 /* Waits for the next subscribe offer, answers it, and on the first one waits
  * until SRTP is up. FALSE on timeout or failure. */
 gboolean vt_test_peer_subscribe(VtTestPeer *peer, guint timeout_ms);
+
+/* Gives up the receive connection (as a client whose ICE failed) and asks
+ * the relay for a new one with subscribe_restart; vt_test_peer_subscribe()
+ * then takes the new offer as a first one. What was received so far goes. */
+void vt_test_peer_subscribe_restart(VtTestPeer *peer);
 
 /* The received track of that participant and kind (the newest, active
  * first: a participant who comes back has new tracks), or NULL. */

@@ -92,6 +92,7 @@ static void test_no_field_types(void)
       {"{\"type\":\"leave\"}", VT_MSG_LEAVE},
       {"{\"type\":\"end_call\",\"ref\":\"x\"}", VT_MSG_END_CALL},
       {"{\"type\":\"ping\"}", VT_MSG_PING},
+      {"{\"type\":\"subscribe_restart\"}", VT_MSG_SUBSCRIBE_RESTART},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -186,7 +187,7 @@ static void test_type_names(void)
 {
   static const char *const names[] = {"join",     "leave",  "chat",          "accept",
                                       "end_call", "remove", "publish_offer", "subscribe_answer",
-                                      "ice",      "ping"};
+                                      "ice",      "subscribe_restart", "ping"};
 
   for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
     g_assert_cmpstr(vt_msg_type_to_string((VtMsgType)i), ==, names[i]);
