@@ -99,7 +99,7 @@ export class Server {
     return result;
   }
 
-  async token(store, role, name, sub = undefined, room = undefined) {
+  async token(store, role, name, sub = undefined, room = undefined, ttl = undefined) {
     const args = [
       'token',
       `--data-dir=${this.dataDir}`,
@@ -112,8 +112,107 @@ export class Server {
     ];
     if (sub) args.push('--sub', sub);
     if (room) args.push('--room', room);
+    if (ttl !== undefined) args.push('--ttl', String(ttl));
     const { stdout } = await run(BINARY, args);
     return stdout.trim();
   }
 }
 
+
+// ---- watching a page's media ----
+
+// Runs in every page of a context before its own scripts: keeps the page's
+// RTCPeerConnections and its getUserMedia constraints where the test can
+// read them, without the page knowing (the web app has no test hooks).
+function recordMedia() {
+  const pcs = [];
+  const asked = [];
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) {
+      super(...args);
+      pcs.push(this);
+    }
+  };
+  const devices = navigator.mediaDevices;
+  if (devices?.getUserMedia) {
+    const original = devices.getUserMedia.bind(devices);
+    devices.getUserMedia = (constraints) => {
+      asked.push(JSON.parse(JSON.stringify(constraints ?? {})));
+      return original(constraints);
+    };
+  }
+  window.__vtMedia = {
+    asked,
+    async stats() {
+      const out = [];
+      for (const pc of pcs) {
+        if (pc.connectionState === 'closed') continue;
+        const report = [...(await pc.getStats()).values()];
+        for (const s of report) {
+          if (s.type !== 'inbound-rtp' && s.type !== 'outbound-rtp') continue;
+          const codec = report.find((c) => c.id === s.codecId);
+          out.push({
+            type: s.type,
+            kind: s.kind,
+            codec: codec?.mimeType?.toLowerCase() ?? '',
+            frames: s.framesDecoded ?? s.framesEncoded ?? 0,
+            width: s.frameWidth ?? 0,
+            height: s.frameHeight ?? 0,
+            packets: s.packetsReceived ?? s.packetsSent ?? 0,
+            samples: s.totalSamplesReceived ?? 0,
+          });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** Makes every page of the context record its media (see recordMedia). */
+export async function recordMediaIn(context) {
+  await context.addInitScript(recordMedia);
+}
+
+/** Totals of what a page receives now: {video: {frames, width, height, codec, packets}, audio: {samples, packets}}. */
+export async function received(page) {
+  const stats = await page.evaluate(() => window.__vtMedia.stats());
+  return summarize(stats, 'inbound-rtp');
+}
+
+/** The same for what a page sends: frames encoded, packets. */
+export async function sent(page) {
+  const stats = await page.evaluate(() => window.__vtMedia.stats());
+  return summarize(stats, 'outbound-rtp');
+}
+
+function summarize(stats, type) {
+  const out = {
+    video: { frames: 0, width: 0, height: 0, codec: '', packets: 0 },
+    audio: { samples: 0, packets: 0 },
+  };
+  for (const s of stats.filter((x) => x.type === type)) {
+    const into = out[s.kind];
+    if (!into) continue;
+    into.packets += s.packets;
+    if (s.kind === 'audio') {
+      into.samples += s.samples;
+    } else {
+      into.frames += s.frames;
+      if (s.width) Object.assign(into, { width: s.width, height: s.height, codec: s.codec });
+    }
+  }
+  return out;
+}
+
+/** Polls `read(page)` until `ready(value)` holds; returns the value. */
+export async function waitForMedia(page, read, ready, what, timeout = STEP_MS) {
+  const deadline = Date.now() + timeout;
+  let value;
+  for (;;) {
+    value = await read(page);
+    if (ready(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

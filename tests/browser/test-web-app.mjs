@@ -73,6 +73,11 @@ async function chatTexts(page) {
 }
 
 async function sendChat(page, text) {
+  // On a phone the chat is a drawer over the video.
+  const toggle = page.locator('#chat-toggle');
+  if ((await toggle.count()) && (await toggle.getAttribute('aria-expanded')) === 'false') {
+    await toggle.click();
+  }
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
 }
@@ -237,7 +242,13 @@ test('a call: lobby, accept, chat both ways, end', { timeout: TEST_MS }, async (
   });
 
   await t.test('staff end the call: the customer sees that it ended', async () => {
+    // End call asks first; Cancel keeps the call.
     await a.getByRole('button', { name: 'End call' }).click();
+    await a.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await a.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal(await c.locator('#view-room').isVisible(), true);
+    await a.getByRole('button', { name: 'End call' }).click();
+    await a.getByRole('dialog').getByRole('button', { name: 'End call' }).click();
     await c.getByRole('heading', { name: 'The call has ended' }).waitFor();
     await a.locator('#no-call').waitFor();
     assert.match(await a.locator('#no-call').textContent(), /call has ended/);
@@ -250,15 +261,30 @@ test('a call: lobby, accept, chat both ways, end', { timeout: TEST_MS }, async (
 });
 
 test('a bad link is explained, not retried', { timeout: TEST_MS }, async () => {
+  // Unreadable or expired: told on the first screen, before any topic.
   const page = await phone.newPage();
   allProblems.push(watch(page, 'bad token'));
   await page.goto(`${server.origin}/customer.html#token=not.a.token`);
+  await page.getByRole('heading', { name: /couldn’t open your conversation/ }).waitFor();
+  assert.match(await page.locator('#view-blocked').textContent(), /isn’t complete/);
+  assert.equal(await page.getByRole('radio').count(), 0);
+  const expired = await server.token('store-a', 'customer', 'Old', undefined, undefined, 1);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await page.goto(`${server.origin}/customer.html#token=${expired}`);
+  await page.reload();
+  await page.getByText('This link has expired').waitFor();
+  assert.equal(await page.locator('#view-start').isVisible(), false);
+
+  // Readable but not signed by this server: the server says so on joining.
+  const [head, body] = (await server.token('store-a', 'customer', 'Eve')).split('.');
+  await page.goto(`${server.origin}/customer.html#token=${head}.${body}.AAAA`);
+  await page.reload();
   await page.getByRole('radio', { name: /Sizing/ }).check();
   await page.getByRole('button', { name: 'Talk to the store' }).click();
   await page.getByRole('heading', { name: /couldn’t open your conversation/ }).waitFor();
   assert.match(
     await page.locator('#view-blocked').textContent(),
-    /isn’t valid.*Error code: token_malformed/s,
+    /isn’t valid.*Error code: bad_signature/s,
   );
   await waitForStatus(page, 'closed');
   await page.close();
@@ -321,10 +347,13 @@ test('both pages reconnect after a server restart', { timeout: TEST_MS }, async 
   await waitForChat(c, 'Welcome back');
   // Staff remove the customer: the customer is told, staff stay until they end the call.
   await s.getByRole('button', { name: 'Remove Rosa from the call' }).click();
+  await s.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
   await c.getByRole('heading', { name: 'You were removed from the call' }).waitFor();
   await waitForCount(s, '#people li', 1);
   await s.getByText('Rosa was removed from the call.').waitFor();
-  await s.getByRole('button', { name: 'End call' }).click();
+  // Alone in the call, staff are told it will end, and can end it now.
+  await s.getByText(/Everyone else has left\. The call ends in \d+ s\./).waitFor();
+  await s.getByRole('button', { name: 'End call now' }).click();
   await s.locator('#no-call').waitFor();
   await waitForStatus(c, 'closed');
   await Promise.all([c.close(), s.close()]);

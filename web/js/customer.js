@@ -1,9 +1,12 @@
-// The customer page: pick a topic, wait in the store's line, then chat with
-// staff in the room. Customers are on phones, so the page also survives a
-// reload: the tab remembers (sessionStorage) that it was waiting or in a call
-// and joins again without asking for the topic a second time.
+// The customer page: pick a topic, wait in the store's line with the camera's
+// preview, then show the item to staff on video and chat with them.
+// Customers are on phones, so the page also survives a reload: the tab
+// remembers (sessionStorage) that it was waiting or in a call, and whether
+// the customer chose sound only or chat only, and joins again without asking
+// for the topic a second time.
 
 import { Signaling } from './signaling.js';
+import { CustomerMedia } from './customer-media.js';
 import { RoomView } from './room.js';
 import {
   TOPICS,
@@ -39,13 +42,74 @@ const room = new RoomView({
   input: byId('chat-input'),
   error: byId('chat-error'),
 });
+const media = new CustomerMedia({ onModeChange: (mode) => rememberMode(mode) });
 let client = null;
 let unbindStatus = () => {};
 let lastError = null;
 let wasInRoom = false;
 
-function show(view) {
+// Moves the keyboard (and a screen reader) to the new view's heading, so
+// that a change of state is noticed without looking.
+function show(view, { focus = true } = {}) {
+  const changed = byId(view).hidden;
   showView(VIEWS, view);
+  const heading = byId(view).querySelector('h1');
+  if (!changed || !focus || !heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
+// ---- the chat drawer (phones; on wide screens the chat is always shown) ----
+
+let unread = 0;
+
+function chatOpen() {
+  return byId('view-room').dataset.chat === 'open';
+}
+
+function openChat() {
+  byId('view-room').dataset.chat = 'open';
+  byId('chat-toggle').setAttribute('aria-expanded', 'true');
+  unread = 0;
+  renderUnread();
+  byId('chat-input').focus({ preventScroll: true });
+}
+
+function closeChat() {
+  const wasOpen = chatOpen();
+  delete byId('view-room').dataset.chat;
+  byId('chat-toggle').setAttribute('aria-expanded', 'false');
+  if (wasOpen) byId('chat-toggle').focus({ preventScroll: true });
+}
+
+function noteUnread() {
+  // The drawer only exists on narrow screens; there the toggle is shown.
+  if (chatOpen() || byId('chat-toggle').offsetParent === null) return;
+  unread++;
+  renderUnread();
+}
+
+function renderUnread() {
+  const badge = byId('chat-unread');
+  badge.textContent = String(unread);
+  badge.hidden = unread === 0;
+  byId('chat-toggle').setAttribute(
+    'aria-label',
+    unread ? `Chat, ${unread} new message${unread === 1 ? '' : 's'}` : 'Chat',
+  );
+}
+
+// A link that has run out or cannot be read is told at once, before the
+// customer picks a topic. (Only the server can check the signature; it
+// says so when they join.)
+function linkProblem(claims) {
+  if (!claims || typeof claims.store !== 'string') {
+    return 'This link isn’t complete. Please open the link the store sent you again, or ask for a new one.';
+  }
+  if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
+    return 'This link has expired. Please ask the store for a new one.';
+  }
+  return null;
 }
 
 // A page that cannot go on: why, and (for support) the server's error code.
@@ -73,9 +137,9 @@ function ended(title, detail, { canStartAgain = true } = {}) {
 
 // ---- remembering an open session across reloads ----
 
-function saveSession(token, topic) {
+function saveSession(token, topic, mode) {
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, topic }));
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, topic, mode }));
   } catch {
     // Private browsing may refuse storage; a reload then asks for the topic again.
   }
@@ -88,6 +152,11 @@ function loadSession(token) {
   } catch {
     return null;
   }
+}
+
+function rememberMode(mode) {
+  const saved = loadSession(readToken());
+  if (saved) saveSession(saved.token, saved.topic, mode);
 }
 
 function forgetSession() {
@@ -143,6 +212,8 @@ function onError(msg) {
 }
 
 function onFinished({ why }) {
+  media.stop();
+  closeChat();
   if (why === 'auth_failed') {
     forgetSession();
     const reason = lastError ? errorText(lastError) : 'The store could not check your link.';
@@ -171,11 +242,13 @@ function onFinished({ why }) {
   }
 }
 
-function connect(token, topic) {
+function connect(token, topic, mode = 'full') {
   alertBox.hide();
   lastError = null;
   wasInRoom = false;
-  saveSession(token, topic);
+  saveSession(token, topic, mode);
+  // Asked now, from the customer's tap: the wait shows the camera's picture.
+  media.start(mode);
   byId('waiting-topic').textContent = topicLabel(topic);
   byId('position').textContent = 'Joining the line…';
   byId('waiting-detail').textContent = 'A member of staff will be with you shortly.';
@@ -185,6 +258,7 @@ function connect(token, topic) {
   unbindStatus();
   unbindStatus = bindStatus(client, byId('status'));
   room.attach(client);
+  media.attach(client);
   client.on('joined', (msg) => {
     if (msg.participant.role !== 'customer') {
       client.stop('wrong_page');
@@ -204,6 +278,9 @@ function connect(token, topic) {
     wasInRoom = true;
     alertBox.hide();
     show('view-room');
+  });
+  client.on('message', (m) => {
+    if (m.from?.id !== client.self?.id) noteUnread();
   });
   client.on('error', onError);
   client.on('finished', onFinished);
@@ -234,6 +311,11 @@ function main() {
     });
     return;
   }
+  const problem = linkProblem(claims);
+  if (problem) {
+    blocked('We couldn’t open your conversation', problem);
+    return;
+  }
   byId('greeting').textContent = claims?.name ? `Hello, ${claims.name}!` : 'Hello!';
   buildTopics();
 
@@ -252,13 +334,15 @@ function main() {
   });
   byId('leave-line').addEventListener('click', leave);
   byId('leave-call').addEventListener('click', leave);
+  byId('chat-toggle').addEventListener('click', () => (chatOpen() ? closeChat() : openChat()));
+  byId('chat-close').addEventListener('click', closeChat);
   byId('start-again').addEventListener('click', () => {
     alertBox.hide();
     show('view-start');
   });
 
   const saved = loadSession(token);
-  if (saved) connect(token, saved.topic);
+  if (saved) connect(token, saved.topic, saved.mode);
   else show('view-start');
 }
 

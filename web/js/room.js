@@ -9,6 +9,8 @@ const encoder = new TextEncoder();
 
 const ROLE_LABEL = { staff: 'Staff', customer: 'Customer' };
 
+const PRESENCE_TEXT = { here: 'Here', away: 'Away', stalled: 'Video stalled' };
+
 const LEFT_TEXT = {
   left: (name) => `${name} left the call.`,
   removed: (name) => `${name} was removed from the call.`,
@@ -26,6 +28,7 @@ export class RoomView {
   #error;
   #onRemove;
   #participants = new Map(); // id -> participant
+  #stalled = new Set(); // ids of participants whose video has stopped
   #roomId = null;
   #lastId = 0;
 
@@ -34,6 +37,7 @@ export class RoomView {
    * adds a Remove button next to everyone but oneself (staff only).
    */
   constructor(elements, { onRemove = null } = {}) {
+    // onRemove is called from a click; the page confirms before removing.
     this.#people = elements.people;
     this.#log = elements.log;
     this.#pending = elements.pending;
@@ -54,6 +58,12 @@ export class RoomView {
     this.#client = client;
     this.clear();
     this.#detach = this.#listen(client);
+  }
+
+  /** Marks whose media has stalled: they are shown so, not as "Here". */
+  setStalled(ids) {
+    this.#stalled = new Set(ids);
+    this.#renderPeople();
   }
 
   get participants() {
@@ -120,13 +130,11 @@ export class RoomView {
   }
 
   #personItem(p, isSelf) {
-    const presence = p.present ? 'Here' : 'Away';
+    const stalled = p.present && this.#stalled.has(p.id);
+    const presence = !p.present ? 'away' : stalled ? 'stalled' : 'here';
     const name = el('span', { class: 'person__name', text: isSelf ? `${p.name} (you)` : p.name });
     const role = el('span', { class: 'badge', text: ROLE_LABEL[p.role] ?? p.role });
-    const state = el('span', {
-      class: `presence presence--${p.present ? 'here' : 'away'}`,
-      text: presence,
-    });
+    const state = el('span', { class: `presence presence--${presence}`, text: PRESENCE_TEXT[presence] });
     const item = el('li', { class: 'person', attrs: { 'data-participant': p.id } }, [
       el('span', { class: 'person__who' }, [name, role]),
       state,

@@ -1,9 +1,14 @@
 // The staff console: the store's waiting customers, live, with how long each
-// has waited; Accept starts a call; the call shows who is in it (Remove for
-// the others), the chat, and End call.
+// has waited (and noticed from a background tab); Accept starts a call; the
+// call shows the customer's video large, who is in it (Remove for the
+// others), the chat, and End call. When the customer is gone for good the
+// call ends by itself after a short notice.
 
 import { Signaling } from './signaling.js';
+import { confirmAction } from './dialog.js';
+import { LobbyAlerts } from './lobby-alerts.js';
 import { RoomView } from './room.js';
+import { StaffMedia } from './staff-media.js';
 import {
   bindStatus,
   byId,
@@ -19,8 +24,15 @@ import {
 } from './ui.js';
 
 const alertBox = makeAlert(byId('alert'));
+const media = new StaffMedia({ onProblem: (text) => alertBox.show(text) });
+const lobbyAlerts = new LobbyAlerts({
+  sound: byId('lobby-sound'),
+  notifyButton: byId('lobby-notify'),
+});
 let client = null;
 let lastError = null;
+
+const AUTO_END_S = 10; // notice before an empty call ends by itself
 
 // ---- the lobby ----
 
@@ -96,6 +108,7 @@ function renderLobby() {
   byId('lobby-empty').hidden = n > 0;
   byId('lobby-busy').hidden = n === 0 || !inCall();
   // The list itself is not a live region (its wait times tick every second).
+  lobbyAlerts.update(n, arrived);
   if (arrived.length) {
     byId('lobby-announce').textContent = arrived
       .map((c) => `${c.name} is waiting (${topicLabel(c.topic)}).`)
@@ -134,11 +147,61 @@ function acceptCustomer(id) {
 // ---- the call ----
 
 function showCall(visible, note = null) {
+  const wasVisible = !byId('call').hidden;
+  if (!visible) {
+    media.leaveCall();
+    clearNotice();
+  }
   byId('call').hidden = !visible;
   byId('end-call').hidden = !visible;
   byId('no-call').hidden = visible;
   if (note) byId('no-call').textContent = note;
   renderLobby();
+  // Keyboard and screen reader users land on what changed.
+  if (visible !== wasVisible) byId(visible ? 'call-title' : 'lobby-title').focus({ preventScroll: true });
+}
+
+// ---- an empty call ends by itself ----
+
+const notice = { timer: 0, until: 0, tick: 0 };
+
+function clearNotice() {
+  clearTimeout(notice.timer);
+  clearInterval(notice.tick);
+  notice.timer = notice.tick = 0;
+  byId('call-notice').hidden = true;
+}
+
+function showNotice(text, { countdown = false } = {}) {
+  clearNotice();
+  byId('call-notice').hidden = false;
+  byId('notice-keep').hidden = !countdown;
+  byId('notice-end').hidden = false;
+  const render = () => {
+    const left = Math.max(0, Math.ceil((notice.until - Date.now()) / 1000));
+    byId('call-notice-text').textContent = countdown ? `${text} The call ends in ${left} s.` : text;
+  };
+  if (countdown) {
+    notice.until = Date.now() + AUTO_END_S * 1000;
+    notice.timer = setTimeout(() => client?.endCall(), AUTO_END_S * 1000);
+    notice.tick = setInterval(render, 1000);
+  }
+  render();
+}
+
+// Nobody else is left: staff are told, and the call ends on its own unless
+// they keep it open.
+function othersLeft() {
+  const others = room.participants.filter((p) => p.id !== client?.self?.id);
+  const here = others.filter((p) => p.present);
+  if (others.length === 0) {
+    showNotice('Everyone else has left.', { countdown: true });
+  } else if (here.length === 0) {
+    const names = others.map((p) => p.name).join(', ');
+    showNotice(`${names} lost their connection. Waiting for them to come back…`);
+  } else {
+    clearNotice();
+  }
 }
 
 const room = new RoomView(
@@ -150,7 +213,16 @@ const room = new RoomView(
     input: byId('chat-input'),
     error: byId('chat-error'),
   },
-  { onRemove: (p) => client?.remove(p.id) },
+  {
+    onRemove: async (p) => {
+      const ok = await confirmAction({
+        title: `Remove ${p.name}?`,
+        text: `${p.name} leaves the call and can’t join it again with the same link.`,
+        action: 'Remove',
+      });
+      if (ok) client?.remove(p.id);
+    },
+  },
 );
 
 function onError(msg) {
@@ -208,7 +280,12 @@ function connect(token) {
   client = new Signaling(token);
   bindStatus(client, byId('status'));
   room.attach(client);
+  media.attach(client);
+  media.addEventListener('stalled', ({ detail }) => room.setStalled(detail));
   client.on('status', () => renderLobby());
+  for (const type of ['participant_left', 'participant_away', 'participant_back', 'participant_joined']) {
+    client.on(type, () => othersLeft());
+  }
   client.on('joined', (msg) => {
     byId('whoami').textContent = `${msg.participant.name} · ${msg.store}`;
     if (msg.participant.role !== 'staff') {
@@ -264,7 +341,16 @@ function main() {
     });
     return;
   }
-  byId('end-call').addEventListener('click', () => client?.endCall());
+  byId('end-call').addEventListener('click', async () => {
+    const ok = await confirmAction({
+      title: 'End this call?',
+      text: 'Everyone in the call is disconnected.',
+      action: 'End call',
+    });
+    if (ok) client?.endCall();
+  });
+  byId('notice-end').addEventListener('click', () => client?.endCall());
+  byId('notice-keep').addEventListener('click', clearNotice);
   setInterval(tickLobby, 1000);
   connect(token);
 }

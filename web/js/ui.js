@@ -156,7 +156,9 @@ const ERROR_TEXT = {
   not_found: 'That person isn’t here any more.',
   removed: 'A member of staff removed you from this call.',
   room_ended: 'This call has already ended.',
-  not_available: 'Video isn’t available yet. You can use the chat in the meantime.',
+  not_available: 'Video isn’t available on this server. You can use the chat.',
+  bad_sdp:
+    'Your browser and the store couldn’t agree on how to send video. Reload the page, or try another browser.',
   internal: 'Something went wrong on our side. Please try again.',
 };
 
