@@ -232,6 +232,13 @@ async function controls(customer, staff) {
   await videoFlows(staff, 'video after camera on', frames);
   await staff.locator('.person', { hasText: 'Alice' }).getByText('Here').waitFor();
 
+  // Staff turn their camera off: the customer's picture fills the stage
+  // instead of a frozen frame of staff; on again, staff show again.
+  await staff.getByRole('button', { name: 'Camera off' }).click();
+  await customer.locator('#remote-tile').waitFor({ state: 'hidden' });
+  await staff.getByRole('button', { name: 'Camera on' }).click();
+  await customer.locator('#remote-tile').waitFor();
+
   // The fake device has one camera: the switch asks for the front one.
   const asked = (await customer.evaluate(() => window.__vtMedia.asked)).length;
   await customer.evaluate(async () => {

@@ -189,6 +189,8 @@ test('a call: lobby, accept, chat both ways, end', { timeout: TEST_MS }, async (
       { timeout: STEP_MS },
     );
     assert.equal(await a.locator('#lobby-count').textContent(), '1');
+    // A console in a background tab shows the count in the tab's title.
+    assert.match(await a.title(), /^\(1\) Staff console/);
     await screenshot(a, '2-staff-lobby');
   });
 

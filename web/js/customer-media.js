@@ -5,6 +5,7 @@
 
 import { Camera, classify } from './camera.js';
 import { MediaCall } from './media.js';
+import { Quality } from './quality.js';
 import { RemoteAudio, setBadge, showVideo } from './stage.js';
 import { byId } from './ui.js';
 
@@ -50,6 +51,8 @@ function deniedHelp() {
 export class CustomerMedia {
   #camera = new Camera({ facing: 'environment' });
   #call = null;
+  #quality = null;
+  #remoteVideo = null; // the store's video track, while it has one
   #audio;
   #mode = 'full'; // 'full' | 'audio' | 'chat': what the customer chose to send
   #torchOn = false;
@@ -98,7 +101,11 @@ export class CustomerMedia {
   /** Follows the client's room: publishes there, shows what others send. */
   attach(client) {
     this.#call?.destroy();
+    this.#quality?.stop();
     this.#call = new MediaCall(client);
+    this.#quality = new Quality(this.#call);
+    this.#quality.addEventListener('sample', ({ detail }) => this.#renderRemote(detail));
+    this.#quality.start();
     this.#call.addEventListener('remote', ({ detail }) => this.#showRemote(client, detail));
     this.#call.addEventListener('state', () => this.#showState(client));
     client.on('status', () => this.#showState(client));
@@ -107,6 +114,7 @@ export class CustomerMedia {
 
   /** The call is over: camera off, connections closed. */
   stop() {
+    this.#quality?.stop();
     this.#call?.destroy();
     this.#call = null;
     this.#camera.stop();
@@ -202,11 +210,19 @@ export class CustomerMedia {
   #showRemote(client, remote) {
     const others = [...remote.entries()].filter(([id]) => id !== client.self?.id);
     const video = others.map(([, t]) => t.video).find(Boolean) ?? null;
+    this.#remoteVideo = video;
     showVideo(byId('remote-video'), video);
     this.#audio.set(others.map(([, t]) => t.audio).filter(Boolean));
-    // Staff without a camera: the customer's own picture fills the stage.
-    byId('remote-tile').hidden = !video;
-    if (!video) byId('stage').dataset.main = 'self';
+    this.#renderRemote(this.#quality?.latest);
+  }
+
+  // Staff without a camera, or whose picture stopped (camera off): the
+  // customer's own picture fills the stage rather than a frozen frame.
+  #renderRemote(sample) {
+    const stats = this.#remoteVideo && sample?.receive.get(this.#remoteVideo.id);
+    const showing = Boolean(this.#remoteVideo) && !stats?.stalled;
+    byId('remote-tile').hidden = !showing;
+    if (!showing) byId('stage').dataset.main = 'self';
   }
 
   #showState(client) {

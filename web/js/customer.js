@@ -8,17 +8,19 @@
 import { Signaling } from './signaling.js';
 import { CustomerMedia } from './customer-media.js';
 import { RoomView } from './room.js';
+import { applyBranding, checkLink, fetchStore } from './store.js';
 import {
-  TOPICS,
+  CUSTOMER_SESSION_KEY,
   bindStatus,
   byId,
-  el,
+  chosenTopic,
   errorText,
   finishedText,
   isTokenError,
   makeAlert,
   peekClaims,
   readToken,
+  renderTopics,
   showView,
   topicLabel,
 } from './ui.js';
@@ -31,7 +33,6 @@ const VIEWS = [
   'view-room',
   'view-ended',
 ];
-const SESSION_KEY = 'vitrine.customer.session';
 
 const alertBox = makeAlert(byId('alert'));
 const room = new RoomView({
@@ -139,7 +140,7 @@ function ended(title, detail, { canStartAgain = true } = {}) {
 
 function saveSession(token, topic, mode) {
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token, topic, mode }));
+    sessionStorage.setItem(CUSTOMER_SESSION_KEY, JSON.stringify({ token, topic, mode }));
   } catch {
     // Private browsing may refuse storage; a reload then asks for the topic again.
   }
@@ -147,7 +148,7 @@ function saveSession(token, topic, mode) {
 
 function loadSession(token) {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? 'null');
+    const saved = JSON.parse(sessionStorage.getItem(CUSTOMER_SESSION_KEY) ?? 'null');
     return saved && saved.token === token ? saved : null;
   } catch {
     return null;
@@ -161,39 +162,13 @@ function rememberMode(mode) {
 
 function forgetSession() {
   try {
-    sessionStorage.removeItem(SESSION_KEY);
+    sessionStorage.removeItem(CUSTOMER_SESSION_KEY);
   } catch {
     // Nothing to forget.
   }
 }
 
 // ---- the topic picker ----
-
-function buildTopics() {
-  const options = TOPICS.map((t, i) =>
-    el('label', { class: 'topic' }, [
-      el('input', {
-        attrs: {
-          type: 'radio',
-          name: 'topic',
-          value: t.id,
-          id: `topic-${t.id}`,
-          required: i === 0,
-        },
-      }),
-      el('span', { class: 'topic__text' }, [
-        el('span', { class: 'topic__label', text: t.label }),
-        el('span', { class: 'topic__hint', text: t.hint }),
-      ]),
-    ]),
-  );
-  byId('topic-options').replaceChildren(...options);
-}
-
-function chosenTopic() {
-  const checked = byId('topic-form').querySelector('input[name="topic"]:checked');
-  return checked ? checked.value : null;
-}
 
 // ---- the session ----
 
@@ -294,7 +269,7 @@ function leave() {
   if (!client.leave()) client.stop('left');
 }
 
-function main() {
+async function main() {
   const token = readToken();
   if (!token) {
     blocked(
@@ -316,12 +291,21 @@ function main() {
     blocked('We couldn’t open your conversation', problem);
     return;
   }
+  fetchStore(claims.store).then((store) => applyBranding(store, byId('brand')));
+  const saved = loadSession(token);
+  // A link the server refuses is told now, before the topic; a reload of an
+  // open session skips the check (the join says it all the same).
+  const check = saved ? null : await checkLink(token);
+  if (check && !check.ok) {
+    blocked('We couldn’t open your conversation', errorText(check), null, check.code);
+    return;
+  }
   byId('greeting').textContent = claims?.name ? `Hello, ${claims.name}!` : 'Hello!';
-  buildTopics();
+  renderTopics(byId('topic-options'));
 
   byId('topic-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const topic = chosenTopic();
+    const topic = chosenTopic(byId('topic-form'));
     byId('topic-error').hidden = Boolean(topic);
     if (!topic) {
       byId('topic-options').querySelector('input')?.focus();
@@ -341,7 +325,6 @@ function main() {
     show('view-start');
   });
 
-  const saved = loadSession(token);
   if (saved) connect(token, saved.topic, saved.mode);
   else show('view-start');
 }

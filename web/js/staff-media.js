@@ -46,6 +46,8 @@ export class StaffMedia extends EventTarget {
   #zoom = 1;
   #onProblem;
   #stalled = new Set(); // participant ids whose video stalled
+  #starting = null; // the camera's start, while the call lasts
+  #calls = 0; // counts leaveCall(), so that a late camera start knows
 
   /** onProblem(text): a camera problem to show to staff. */
   constructor({ onProblem = () => {} } = {}) {
@@ -84,7 +86,9 @@ export class StaffMedia extends EventTarget {
   leaveCall() {
     this.#quality?.stop();
     this.#call?.stop();
+    this.#calls++;
     this.#camera.stop();
+    this.#starting = null;
     this.#audio.set([]);
     this.#stalled.clear();
     this.#customer = null;
@@ -92,17 +96,33 @@ export class StaffMedia extends EventTarget {
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
   }
 
-  // Staff's camera is asked for when a call starts (the Accept click).
-  async #enterCall() {
+  /**
+   * Starts staff's camera and microphone; called from the Accept click, so
+   * that the camera warms up while the server moves everyone into the room
+   * (a camera takes a few hundred ms to give its first frame).
+   */
+  prepare() {
     this.#audio.unlock();
-    this.#quality.start();
-    if (this.#camera.hasMicrophone || this.#camera.cameraOn) return;
+    if (!this.#starting) this.#starting = this.#startCamera();
+    return this.#starting;
+  }
+
+  async #startCamera() {
+    const call = this.#calls;
     try {
       await this.#camera.start({ video: storedCameraOn(), audio: true });
     } catch (error) {
-      this.#onProblem(CAMERA_PROBLEM[classify(error)]);
+      if (call === this.#calls) this.#onProblem(CAMERA_PROBLEM[classify(error)]);
     }
+    // The call ended (or never began) while the camera was starting.
+    if (call !== this.#calls) this.#camera.stop();
     this.#cameraChanged();
+  }
+
+  // A call started (also one staff rejoined after a reload).
+  #enterCall() {
+    this.#quality.start();
+    this.prepare();
   }
 
   async #control(action) {

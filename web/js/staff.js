@@ -6,6 +6,7 @@
 
 import { Signaling } from './signaling.js';
 import { confirmAction } from './dialog.js';
+import { setupInvites } from './invite.js';
 import { LobbyAlerts } from './lobby-alerts.js';
 import { RoomView } from './room.js';
 import { StaffMedia } from './staff-media.js';
@@ -140,7 +141,8 @@ function onLobby(msg) {
 function acceptCustomer(id) {
   if (!client || inCall()) return;
   lobby.accepting = id;
-  if (!client.accept(id)) lobby.accepting = null;
+  if (client.accept(id)) media.prepare();
+  else lobby.accepting = null;
   renderLobby();
 }
 
@@ -230,6 +232,7 @@ function onError(msg) {
   if (isTokenError(msg.code)) return; // the session ends; see onFinished
   if (msg.ref === 'accept') {
     lobby.accepting = null;
+    if (!inCall()) media.leaveCall(); // the camera started for a call that did not come
     renderLobby();
     if (msg.code === 'not_found') {
       alertBox.show('That customer isn’t waiting any more.', msg.code);
@@ -352,6 +355,7 @@ function main() {
   byId('notice-end').addEventListener('click', () => client?.endCall());
   byId('notice-keep').addEventListener('click', clearNotice);
   setInterval(tickLobby, 1000);
+  setupInvites(token);
   connect(token);
 }
 

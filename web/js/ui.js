@@ -55,6 +55,13 @@ export function peekClaims(token) {
   }
 }
 
+/**
+ * Where the customer page keeps its open session across reloads
+ * (sessionStorage): {token, topic, mode}. The walk-in page writes it too, so
+ * that the customer page joins the line at once.
+ */
+export const CUSTOMER_SESSION_KEY = 'vitrine.customer.session';
+
 // ---- topics ----
 
 export const TOPICS = [
@@ -63,6 +70,27 @@ export const TOPICS = [
   { id: 'sizing', label: 'Sizing', hint: 'Find the right size and fit' },
   { id: 'other', label: 'Other', hint: 'Anything else' },
 ];
+
+/** Fills `container` with one radio button per topic (name "topic"). */
+export function renderTopics(container) {
+  const options = TOPICS.map((t, i) =>
+    el('label', { class: 'topic' }, [
+      el('input', {
+        attrs: { type: 'radio', name: 'topic', value: t.id, id: `topic-${t.id}`, required: i === 0 },
+      }),
+      el('span', { class: 'topic__text' }, [
+        el('span', { class: 'topic__label', text: t.label }),
+        el('span', { class: 'topic__hint', text: t.hint }),
+      ]),
+    ]),
+  );
+  container.replaceChildren(...options);
+}
+
+/** The topic chosen in `form`, or null. */
+export function chosenTopic(form) {
+  return form.querySelector('input[name="topic"]:checked')?.value ?? null;
+}
 
 /** A topic's label; a topic this page does not know is shown as sent. */
 export function topicLabel(topic) {
@@ -156,6 +184,7 @@ const ERROR_TEXT = {
   not_found: 'That person isn’t here any more.',
   removed: 'A member of staff removed you from this call.',
   room_ended: 'This call has already ended.',
+  invite_used: 'This link has already been used. Please ask the store for a new one.',
   not_available: 'Video isn’t available on this server. You can use the chat.',
   bad_sdp:
     'Your browser and the store couldn’t agree on how to send video. Reload the page, or try another browser.',
@@ -171,6 +200,7 @@ const TOKEN_ERRORS = new Set([
   'token_expired',
   'token_not_yet_valid',
   'wrong_store',
+  'invite_used',
 ]);
 
 /** Whether the server refused the token (it then closes the socket with 4001). */
