@@ -9,8 +9,12 @@
  *  - a joining subscriber does not wait that long: its request goes out at
  *    once, unless one is still being answered (sent after the last keyframe,
  *    less than VT_KEYFRAME_OUTSTANDING_US ago), whose keyframe serves it too;
- *  - while a subscriber has no picture yet, the request is repeated every
- *    VT_KEYFRAME_RETRY_US until a keyframe comes (see keyframe.c for why).
+ *  - while a subscriber has no picture yet, the request is repeated until a
+ *    keyframe comes: VT_KEYFRAME_FAST_RETRIES times after
+ *    VT_KEYFRAME_FAST_RETRY_US, then every VT_KEYFRAME_RETRY_US (see
+ *    keyframe.c for why). So a track gets at most four requests in any
+ *    second from this rule, two a second after the first, and only while
+ *    someone waits.
  *
  * Pure: no clock, no I/O. Time is monotonic microseconds passed in. The
  * caller asks vt_keyframe_pacer_request() or vt_keyframe_pacer_due()
@@ -26,6 +30,8 @@ G_BEGIN_DECLS
 
 #define VT_KEYFRAME_INTERVAL_US (500 * 1000)    /* subscribers' PLI/FIR: one per 500 ms */
 #define VT_KEYFRAME_OUTSTANDING_US (300 * 1000) /* a request still being answered */
+#define VT_KEYFRAME_FAST_RETRY_US (200 * 1000)  /* a waiting subscriber's first repeats */
+#define VT_KEYFRAME_FAST_RETRIES 2              /* how many, per keyframe */
 #define VT_KEYFRAME_RETRY_US (500 * 1000)       /* asked again while a subscriber waits */
 
 typedef struct {
@@ -33,6 +39,7 @@ typedef struct {
   gint64 last_keyframe_us; /* when the last keyframe started arriving */
   gboolean pending;        /* a merged request waits for its interval */
   gint64 pending_since_us; /* a keyframe starting after this satisfies it */
+  guint unanswered;        /* requests sent since the last keyframe */
 } VtKeyframePacer;
 
 /* No request sent and no keyframe seen yet, nothing pending. */
@@ -50,7 +57,8 @@ gboolean vt_keyframe_pacer_request(VtKeyframePacer *k, gint64 now_us, gboolean j
  * be repeated. */
 gboolean vt_keyframe_pacer_due(const VtKeyframePacer *k, gint64 now_us, gboolean waiting);
 
-/* A request went out at now_us: nothing is pending any more. */
+/* A request went out at now_us: nothing is pending any more, and one more
+ * request waits for its keyframe. */
 void vt_keyframe_pacer_sent(VtKeyframePacer *k, gint64 now_us);
 
 /* A request that should have gone out could not (the publisher's transport

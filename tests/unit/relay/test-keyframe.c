@@ -109,25 +109,80 @@ static void test_idle(void)
   g_assert_cmpuint(sent->len, ==, 0);
 }
 
-/* A waiting subscriber whose request the publisher ignores: the request is
- * repeated while it waits, never more often than every 500 ms; a keyframe
- * ends the repeats. */
-static void test_waiting_repeated(void)
+static void assert_sent(GArray *sent, const gint64 *expect, guint n)
 {
+  for (guint i = 0; i < sent->len; i++)
+    g_test_message("request at %" G_GINT64_FORMAT " ms", g_array_index(sent, gint64, i));
+  g_assert_cmpuint(sent->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint(g_array_index(sent, gint64, i), ==, expect[i]);
+}
+
+/* A joiner whose request the publisher ignores (Chromium drops one within
+ * 300 ms of the last it honoured): asked again after 200 ms, and again,
+ * not after 500; then, while nothing comes, every 500 ms. A keyframe ends
+ * the repeats, and the next joiner gets the quick ones again. */
+static void test_waiting_repeated_sooner(void)
+{
+  static const gint64 first[] = {200, 400, 900, 1400, 1900};
+  static const gint64 second[] = {3300, 3500};
   VtKeyframePacer k;
   g_autoptr(GArray) sent = g_array_new(FALSE, FALSE, sizeof(gint64));
   vt_keyframe_pacer_init(&k);
 
   g_assert_true(request(&k, T0, TRUE));
   ticks(&k, T0 + 20 * MS, T0 + 2000 * MS, TRUE, sent);
-  g_assert_cmpuint(sent->len, >=, 3);
-  for (guint i = 1; i < sent->len; i++)
-    g_assert_cmpint(g_array_index(sent, gint64, i) - g_array_index(sent, gint64, i - 1), >=, 500);
+  assert_sent(sent, first, G_N_ELEMENTS(first));
 
   vt_keyframe_pacer_keyframe(&k, T0 + 2000 * MS);
   g_array_set_size(sent, 0);
-  ticks(&k, T0 + 2020 * MS, T0 + 5000 * MS, FALSE, sent);
+  ticks(&k, T0 + 2020 * MS, T0 + 3000 * MS, FALSE, sent);
   g_assert_cmpuint(sent->len, ==, 0);
+
+  g_assert_true(request(&k, T0 + 3100 * MS, TRUE)); /* the last request was answered */
+  ticks(&k, T0 + 3120 * MS, T0 + 3600 * MS, TRUE, sent);
+  vt_keyframe_pacer_keyframe(&k, T0 + 3600 * MS);
+  ticks(&k, T0 + 3620 * MS, T0 + 5000 * MS, FALSE, sent);
+  assert_sent(sent, second, G_N_ELEMENTS(second));
+}
+
+/* The bound: a subscriber that waits for good (the publisher answers
+ * nothing) brings at most four requests in any second and two a second
+ * after the first, however long it waits; subscribers' PLIs meanwhile are
+ * still merged to one per 500 ms. */
+static void test_waiting_bounded(void)
+{
+  VtKeyframePacer k;
+  g_autoptr(GArray) sent = g_array_new(FALSE, FALSE, sizeof(gint64));
+  vt_keyframe_pacer_init(&k);
+
+  g_assert_true(request(&k, T0, TRUE));
+  gint64 at = 0;
+  g_array_append_val(sent, at);
+  ticks(&k, T0 + 20 * MS, T0 + 60 * G_USEC_PER_SEC, TRUE, sent);
+  for (guint i = 0; i < sent->len; i++) {
+    gint64 from = g_array_index(sent, gint64, i);
+    guint in_second = 0;
+    for (guint j = i; j < sent->len && g_array_index(sent, gint64, j) < from + 1000; j++)
+      in_second++;
+    g_assert_cmpuint(in_second, <=, 4);
+    if (i > 0)
+      g_assert_cmpint(from - g_array_index(sent, gint64, i - 1), >=, 200);
+    if (from >= 1000)
+      g_assert_cmpuint(in_second, <=, 2);
+  }
+  g_assert_cmpuint(sent->len, <=, 4 + 2 * 59);
+
+  /* PLIs every 20 ms on top of the repeats. */
+  g_array_set_size(sent, 0);
+  for (gint64 now = T0 + 60 * G_USEC_PER_SEC; now < T0 + 62 * G_USEC_PER_SEC; now += 20 * MS) {
+    if (request(&k, now, FALSE) || tick(&k, now, TRUE)) {
+      gint64 ms = (now - T0) / MS;
+      g_array_append_val(sent, ms);
+    }
+  }
+  for (guint i = 1; i < sent->len; i++)
+    g_assert_cmpint(g_array_index(sent, gint64, i) - g_array_index(sent, gint64, i - 1), >=, 500);
 }
 
 int main(int argc, char **argv)
@@ -138,6 +193,7 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/keyframe/joining", test_joining);
   g_test_add_func("/relay/keyframe/deferred", test_deferred);
   g_test_add_func("/relay/keyframe/idle", test_idle);
-  g_test_add_func("/relay/keyframe/waiting-repeated", test_waiting_repeated);
+  g_test_add_func("/relay/keyframe/waiting-repeated-sooner", test_waiting_repeated_sooner);
+  g_test_add_func("/relay/keyframe/waiting-bounded", test_waiting_bounded);
   return g_test_run();
 }
