@@ -115,11 +115,8 @@ static void send_to_slot(VtSubSlot *slot, uint8_t *scratch, const uint8_t *buf, 
 static void deliver(VtPubTrack *t, uint8_t *buf, size_t len, const VtRtpHeader *h, gint64 now)
 {
   gboolean keyframe = t->kind == VT_SDP_KIND_VIDEO && starts_keyframe(t, buf, h);
-  if (keyframe) {
-    t->last_keyframe_us = now;
-    if (t->keyframe_pending && t->pending_since_us < now)
-      t->keyframe_pending = FALSE; /* what was asked for has come */
-  }
+  if (keyframe)
+    vt_keyframe_pacer_keyframe(&t->keyframes, now);
   uint8_t *scratch = t->owner->room->scratch;
   for (guint i = 0; i < t->slots->len; i++)
     send_to_slot(g_ptr_array_index(t->slots, i), scratch, buf, len, h, keyframe);
@@ -209,6 +206,8 @@ void vt_forward_resend(VtSubSlot *slot, guint16 seq, gint64 now_us)
 
 /* ---- keyframes ----------------------------------------------------------------- */
 
+/* Sends a PLI, or a FIR if that is what the publisher takes. Returns FALSE if
+ * it could not go out (the publish connection is not up). */
 static gboolean send_keyframe_request(VtPubTrack *t, gint64 now_us)
 {
   VtMediaPeer *p = t->owner;
@@ -224,36 +223,23 @@ static gboolean send_keyframe_request(VtPubTrack *t, gint64 now_us)
     return TRUE; /* the publisher takes no requests: wait for its periodic keyframe */
   if (n <= 0 || vt_transport_send_rtcp(p->pub, buf, (size_t)n, sizeof buf) < 0)
     return FALSE;
-  t->last_keyframe_request_us = now_us;
-  t->keyframe_pending = FALSE;
+  vt_keyframe_pacer_sent(&t->keyframes, now_us);
   return TRUE;
 }
 
-/* Subscribers' PLI/FIR are merged: one request goes out at once if the last
- * is 500 ms old, else one when the 500 ms are up (vt_feedback_tick()). A
- * joining subscriber does not wait that long: its request goes out at once,
- * unless one is still being answered (sent after the last keyframe, less
- * than 300 ms ago), whose keyframe then serves it too. So the publisher makes
- * at most one keyframe per request, and a joiner waits about one round trip. */
+/* When to ask is keyframe.c's decision; a request that cannot go out yet
+ * stays pending there. */
 void vt_forward_request_keyframe(VtPubTrack *t, gint64 now_us, gboolean joining)
 {
   if (t->kind != VT_SDP_KIND_VIDEO)
     return;
-  gint64 since = now_us - t->last_keyframe_request_us;
-  gboolean outstanding = t->last_keyframe_request_us > t->last_keyframe_us &&
-                         since < VT_KEYFRAME_OUTSTANDING_US;
-  if ((joining ? outstanding : since < VT_KEYFRAME_INTERVAL_US) ||
-      !send_keyframe_request(t, now_us)) {
-    if (!t->keyframe_pending)
-      t->pending_since_us = now_us;
-    t->keyframe_pending = TRUE; /* sent by vt_feedback_tick() unless a keyframe comes */
-  }
+  if (vt_keyframe_pacer_request(&t->keyframes, now_us, joining) &&
+      !send_keyframe_request(t, now_us))
+    vt_keyframe_pacer_defer(&t->keyframes, now_us);
 }
 
-/* A subscriber waiting for its first keyframe sees nothing of the track, so
- * it cannot ask again itself; a request the encoder dropped (browsers ignore
- * requests that come too soon after another) would leave it waiting until the
- * next periodic keyframe, so the relay asks again every 500 ms meanwhile. */
+/* Some subscriber of the track is connected and waits for its first
+ * keyframe: it sees nothing, so it cannot ask again itself. */
 static gboolean someone_waits(const VtPubTrack *t)
 {
   for (guint i = 0; i < t->slots->len; i++) {
@@ -267,9 +253,8 @@ static gboolean someone_waits(const VtPubTrack *t)
 
 void vt_forward_keyframe_due(VtPubTrack *t, gint64 now_us)
 {
-  gint64 since = now_us - t->last_keyframe_request_us;
-  if (t->keyframe_pending && since >= VT_KEYFRAME_INTERVAL_US)
-    send_keyframe_request(t, now_us);
-  else if (since >= VT_KEYFRAME_RETRY_US && t->kind == VT_SDP_KIND_VIDEO && someone_waits(t))
+  if (t->kind != VT_SDP_KIND_VIDEO)
+    return;
+  if (vt_keyframe_pacer_due(&t->keyframes, now_us, someone_waits(t)))
     send_keyframe_request(t, now_us);
 }

@@ -11,15 +11,31 @@
  *   1. libnice itself drops every non-STUN datagram whose source is not the
  *      remote candidate of a pair that passed a connectivity check with our
  *      credentials (nice_component_verify_remote_candidate());
- *   2. we drop, and count, everything that arrives while no pair is selected
- *      (before nomination, after FAILED or CLOSED).
+ *   2. while no pair is selected yet (before nomination), we hold the first
+ *      EARLY_MAX such datagrams and hand them to `receive` the moment a pair
+ *      is selected; we drop, and count, the rest, and everything that
+ *      arrives after FAILED or CLOSED.
+ * Why hold rather than drop: the peer's ICE can be done before ours. A
+ * browser sends its DTLS ClientHello as soon as one of its checks succeeded,
+ * which is before the relay's agent has a nominated pair (the relay's own
+ * triggered check, or its nomination, is still under way); dropped, the
+ * handshake waited for the browser to retransmit it (issue #10 measured
+ * first frames 100 ms and more later than Janus'). Why hold rather than accept at once: the answer (ServerHello)
+ * cannot go out yet, because libnice 0.1.21 sends only on a selected pair
+ * (nice_agent_send() fails without one, and forcing a pair with
+ * nice_agent_set_selected_pair() would end the checks and nomination).
+ * Holding costs no security: what is held passed layer 1 like everything
+ * else, so it comes from an address that proved it knows the ICE password,
+ * and it is delivered only once a pair is selected.
  * The remaining gap: the callback does not say which validated remote sent a
  * datagram, so one from another ICE-validated address of the same peer is
  * accepted too. Every such address has proven knowledge of the ICE password,
  * so it is still "ICE-validated" in the sense of the design.
  *
  * libnice hands the callback its own receive buffer, so nothing is copied or
- * allocated per packet here. */
+ * allocated per packet here; the early datagrams held before nomination are
+ * the only copies, in one buffer allocated when the first arrives and freed
+ * when they are delivered. */
 #include "relay/ice.h"
 
 #include <errno.h>
@@ -33,6 +49,18 @@
 
 #define COMPONENT 1 /* BUNDLE + rtcp-mux: one component */
 #define DEFAULT_STUN_PORT 3478
+/* Datagrams held before a pair is selected: a DTLS ClientHello is one
+ * datagram (two or three with a large certificate chain or fragmentation),
+ * and a peer retransmits it, so a few are enough; 6 KB at most, and only
+ * for a connection whose peer has passed a check. */
+#define EARLY_MAX 4
+
+/* What arrived from an ICE-checked address before a pair was selected. */
+typedef struct {
+  guint n;
+  guint16 len[EARLY_MAX];
+  uint8_t buf[EARLY_MAX][VT_ICE_MAX_DATAGRAM];
+} EarlyQueue;
 
 struct _VtIce {
   GMainContext *ctx;
@@ -51,6 +79,7 @@ struct _VtIce {
   NiceAddress public_addr;
   char *ufrag;
   char *pwd;
+  EarlyQueue *early; /* NULL until a datagram arrives before selection */
   VtIceStats stats;
 };
 
@@ -98,6 +127,8 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
   }
 }
 
+static void deliver_early(VtIce *ice);
+
 static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id,
                              NiceCandidate *local, NiceCandidate *remote, gpointer user_data)
 {
@@ -112,6 +143,9 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
           NICE_COMPONENT_STATE_CONNECTED &&
       nice_agent_get_component_state(agent, stream_id, component_id) != NICE_COMPONENT_STATE_FAILED)
     set_state(ice, VT_ICE_STATE_CONNECTED);
+  /* After CONNECTED, so that a DTLS server's timer has started when the
+   * client's early hello reaches it; either order would work. */
+  deliver_early(ice);
 }
 
 /* ---- local candidates ----------------------------------------------------- */
@@ -149,17 +183,56 @@ static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer user_d
 
 /* ---- receive path --------------------------------------------------------- */
 
+/* Keeps a datagram that arrived before the first pair was selected (see the
+ * top of the file), up to EARLY_MAX; later ones, and any after FAILED or
+ * CLOSED, are dropped. */
+static void hold_early(VtIce *ice, const uint8_t *buf, size_t len)
+{
+  gboolean before_selection = ice->state == VT_ICE_STATE_NEW || ice->state == VT_ICE_STATE_CHECKING;
+  if (!before_selection || (ice->early != NULL && ice->early->n == EARLY_MAX)) {
+    ice->stats.dropped_unselected++;
+    return;
+  }
+  if (ice->early == NULL) {
+    ice->early = g_new(EarlyQueue, 1);
+    ice->early->n = 0;
+  }
+  EarlyQueue *q = ice->early;
+  memcpy(q->buf[q->n], buf, len);
+  q->len[q->n] = (guint16)len;
+  q->n++;
+  ice->stats.held_early++;
+}
+
+/* Hands what was held to `receive`, in the order it came, now that a pair is
+ * selected. A callback may close the VtIce: what is left is then dropped. */
+static void deliver_early(VtIce *ice)
+{
+  g_autofree EarlyQueue *q = g_steal_pointer(&ice->early);
+  if (q == NULL)
+    return;
+  for (guint i = 0; i < q->n; i++) {
+    if (!ice->selected) {
+      ice->stats.dropped_unselected += q->n - i;
+      return;
+    }
+    ice->stats.received++;
+    if (ice->cb.receive)
+      ice->cb.receive(ice->data, q->buf[i], q->len[i]);
+  }
+}
+
 static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
                     gpointer user_data)
 {
   VtIce *ice = user_data;
 
-  if (G_UNLIKELY(!ice->selected)) {
-    ice->stats.dropped_unselected++;
-    return;
-  }
   if (G_UNLIKELY(len > VT_ICE_MAX_DATAGRAM)) {
     ice->stats.dropped_oversize++;
+    return;
+  }
+  if (G_UNLIKELY(!ice->selected)) {
+    hold_early(ice, (const uint8_t *)buf, len);
     return;
   }
   ice->stats.received++;
@@ -300,6 +373,7 @@ void vt_ice_free(VtIce *ice)
     g_signal_handlers_disconnect_by_data(ice->agent, ice);
     g_clear_object(&ice->agent);
   }
+  g_free(ice->early);
   g_free(ice->ufrag);
   g_free(ice->pwd);
   g_free(ice);
@@ -431,6 +505,9 @@ void vt_ice_close(VtIce *ice)
   detach(ice);
   set_state(ice, VT_ICE_STATE_CLOSED);
   ice->selected = FALSE;
+  if (ice->early != NULL)
+    ice->stats.dropped_unselected += ice->early->n;
+  g_clear_pointer(&ice->early, g_free);
 }
 
 VtIceState vt_ice_get_state(VtIce *ice)

@@ -13,9 +13,12 @@
  * releases its lock), so callers must not hold locks around those calls. A
  * callback must not free the VtIce that called it.
  *
- * Receive path: only datagrams that arrived while a candidate pair is
- * selected, from a remote address that passed an ICE check, are handed to
- * `receive`; see ice.c for how that is enforced and what libnice allows.
+ * Receive path: only datagrams from a remote address that passed an ICE
+ * check are handed to `receive`, and only while a candidate pair is
+ * selected. The first few that such an address sends before our side has
+ * selected a pair (a peer whose ICE finished first sends its DTLS hello at
+ * once) are held and handed over, in order, right after the pair is
+ * selected; see ice.c for how that is enforced and what libnice allows.
  *
  * Errors: setup and signaling return gboolean with a GError (domain
  * VT_ICE_ERROR); vt_ice_send() returns 0 or a negative errno. */
@@ -73,13 +76,15 @@ typedef struct {
   void (*gathering_done)(gpointer data);
   /* Reported on every change, never twice in a row with the same value. */
   void (*state)(gpointer data, VtIceState state);
-  /* One datagram from the selected pair; buf is only valid for the call. */
+  /* One datagram from the selected pair (or held from before it was
+   * selected, see above); buf is only valid for the call. */
   void (*receive)(gpointer data, const uint8_t *buf, size_t len);
 } VtIceCallbacks;
 
 typedef struct {
   guint64 received;           /* datagrams delivered to `receive` */
-  guint64 dropped_unselected; /* arrived with no selected pair */
+  guint64 held_early;         /* arrived before selection, held, delivered once selected */
+  guint64 dropped_unselected; /* arrived with no selected pair and not held */
   guint64 dropped_oversize;   /* longer than VT_ICE_MAX_DATAGRAM */
 } VtIceStats;
 

@@ -8,6 +8,7 @@
  * Everything is touched on the room's worker thread only. */
 #pragma once
 
+#include "relay/keyframe.h"
 #include "relay/media-room.h"
 #include "relay/nack.h"
 #include "relay/rtcp.h"
@@ -19,9 +20,6 @@ G_BEGIN_DECLS
 typedef struct _VtMediaPeer VtMediaPeer;
 typedef struct _VtSubSlot VtSubSlot;
 
-#define VT_KEYFRAME_INTERVAL_US (500 * 1000) /* subscribers' PLI/FIR: one per 500 ms */
-#define VT_KEYFRAME_OUTSTANDING_US (300 * 1000) /* a request still being answered */
-#define VT_KEYFRAME_RETRY_US (500 * 1000) /* asked again while a subscriber waits */
 #define VT_REPORT_INTERVAL_US (1000 * 1000)  /* RR to publishers, SR to subscribers */
 #define VT_NACK_BATCH 64
 
@@ -44,11 +42,7 @@ typedef struct {
   guint64 sr_ntp;
   guint32 sr_rtp;
   gint64 sr_local_us;
-  /* Keyframe requests towards the publisher. */
-  gint64 last_keyframe_request_us;
-  gint64 last_keyframe_us; /* when the last keyframe started arriving */
-  gboolean keyframe_pending;
-  gint64 pending_since_us; /* a keyframe starting after this satisfies it */
+  VtKeyframePacer keyframes; /* requests towards the publisher (video) */
   guint8 fir_seq;
   GPtrArray *slots; /* VtSubSlot*, not owned */
   GArray *taps;     /* VtTap */
@@ -154,7 +148,8 @@ void vt_forward_publisher_rtp(VtMediaPeer *peer, uint8_t *buf, size_t len, gint6
 void vt_forward_resend(VtSubSlot *slot, guint16 seq, gint64 now_us);
 /* joining: for a subscriber that has nothing to show yet. */
 void vt_forward_request_keyframe(VtPubTrack *track, gint64 now_us, gboolean joining);
-/* Sends a merged request whose 500 ms wait is over. */
+/* Sends a merged request whose 500 ms wait is over, or repeats one for a
+ * subscriber still waiting for its first keyframe (keyframe.h). */
 void vt_forward_keyframe_due(VtPubTrack *track, gint64 now_us);
 
 /* feedback.c */

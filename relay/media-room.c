@@ -50,8 +50,7 @@ static VtPubTrack *track_new(VtMediaPeer *owner, const VtPublishMedia *m)
     /* Several subscribers may ask for the same packet in the same moment. */
     vt_rtx_cache_set_resend_interval(t->cache, 0);
   }
-  t->last_keyframe_request_us = G_MININT64 / 2;
-  t->last_keyframe_us = G_MININT64 / 2;
+  vt_keyframe_pacer_init(&t->keyframes);
   t->slots = g_ptr_array_new();
   t->taps = g_array_new(FALSE, FALSE, sizeof(VtTap));
   g_array_set_clear_func(t->taps, tap_clear);

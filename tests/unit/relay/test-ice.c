@@ -1,9 +1,13 @@
 /* Two VtIce, one controlling and one controlled, on one GMainContext over
  * 127.0.0.1 only: credentials and trickled candidates travel through the
- * callbacks, the pair connects, datagrams go both ways; bad input is refused;
- * a peer that goes silent loses consent (takes ~10 s). */
+ * callbacks, the pair connects, datagrams go both ways; what a checked peer
+ * sends before our pair is selected is held and delivered, from anyone else
+ * nothing; bad input is refused; a peer that goes silent loses consent
+ * (takes ~10 s). */
 #include <errno.h>
 #include <string.h>
+
+#include <gio/gio.h>
 
 #include "relay/ice.h"
 
@@ -19,6 +23,10 @@ struct _Peer {
   gboolean announce_check; /* assert candidates carry the public address */
   gboolean tcp_only;       /* hand the other only TCP candidates (UDP blocked) */
   guint n_tcp_candidates;
+  gboolean deaf;         /* keep the other's candidates from this one for now */
+  GPtrArray *withheld;   /* candidate lines kept from this one (char*) */
+  gboolean eoc_withheld; /* and the other's end-of-candidates */
+  char *first_candidate; /* this one's own first candidate line */
 };
 
 typedef struct {
@@ -39,6 +47,8 @@ static void on_candidate(gpointer data, const char *line)
   g_assert_true(!tcp || p->tcp_only);
   p->n_candidates++;
   p->n_tcp_candidates += tcp;
+  if (p->first_candidate == NULL)
+    p->first_candidate = g_strdup(line);
   if (p->tcp_only && !tcp)
     return;
   if (p->announce_check) {
@@ -47,6 +57,10 @@ static void on_candidate(gpointer data, const char *line)
   }
   if (p->other->ice == NULL)
     return;
+  if (p->other->deaf) {
+    g_ptr_array_add(p->other->withheld, g_strdup(line));
+    return;
+  }
   g_assert_true(vt_ice_add_remote_candidate(p->other->ice, line, &error));
   g_assert_no_error(error);
 }
@@ -55,7 +69,9 @@ static void on_gathered(gpointer data)
 {
   Peer *p = data;
   p->gathered = TRUE;
-  if (p->other->ice != NULL)
+  if (p->other->deaf)
+    p->other->eoc_withheld = TRUE;
+  else if (p->other->ice != NULL)
     vt_ice_remote_end_of_candidates(p->other->ice);
 }
 
@@ -92,6 +108,8 @@ static void fixture_setup(Fixture *f, gconstpointer unused)
   f->b.other = &f->a;
   f->a.received = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   f->b.received = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  f->a.withheld = g_ptr_array_new_with_free_func(g_free);
+  f->b.withheld = g_ptr_array_new_with_free_func(g_free);
   f->a.ice = make_ice(f, &f->a, TRUE, NULL);
   f->b.ice = make_ice(f, &f->b, FALSE, NULL);
 }
@@ -105,6 +123,10 @@ static void fixture_teardown(Fixture *f, gconstpointer unused)
     ;
   g_ptr_array_unref(f->a.received);
   g_ptr_array_unref(f->b.received);
+  g_ptr_array_unref(f->a.withheld);
+  g_ptr_array_unref(f->b.withheld);
+  g_free(f->a.first_candidate);
+  g_free(f->b.first_candidate);
   g_main_context_unref(f->ctx);
 }
 
@@ -231,6 +253,123 @@ static void test_tcp(Fixture *f, gconstpointer unused)
   g_assert_true(wait_for(f, both_received_3, 5));
   check_received(f->b.received, 10);
   check_received(f->a.received, 50);
+}
+
+static gboolean a_connected(Fixture *f)
+{
+  return f->a.state == VT_ICE_STATE_CONNECTED;
+}
+
+static gboolean b_saw_six(Fixture *f)
+{
+  VtIceStats stats;
+  vt_ice_get_stats(f->b.ice, &stats);
+  return stats.held_early + stats.dropped_unselected >= 6;
+}
+
+static gboolean b_connected_with_4(Fixture *f)
+{
+  return both_connected(f) && f->b.received->len >= 4;
+}
+
+static gboolean b_has_5(Fixture *f)
+{
+  return f->b.received->len >= 5;
+}
+
+/* Sends one DTLS-looking datagram to the first candidate of `p` from a
+ * socket of its own, which has never done ICE. */
+static void send_unchecked(const Peer *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) fields = g_strsplit(p->first_candidate, " ", 0);
+  g_assert_cmpuint(g_strv_length(fields), >=, 6);
+  g_autoptr(GSocket) sock =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error(error);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new_from_string(
+      fields[4], (guint)g_ascii_strtoull(fields[5], NULL, 10));
+  g_assert_nonnull(to);
+  guint8 hello[100] = {22, 0xfe, 0xfd, 0xee};
+  g_assert_cmpint(g_socket_send_to(sock, to, (const gchar *)hello, sizeof hello, NULL, &error), ==,
+                  sizeof hello);
+  g_assert_no_error(error);
+}
+
+/* Sends datagram `i`: 100 bytes, first byte 22 (a DTLS handshake record,
+ * what a peer sends first), the second byte i. */
+static void send_numbered(VtIce *ice, guint8 i)
+{
+  uint8_t buf[100] = {22, i};
+  g_assert_cmpint(vt_ice_send(ice, buf, sizeof buf), ==, 0);
+}
+
+static void assert_numbered(GPtrArray *received, guint index, guint8 i)
+{
+  gsize len;
+  const uint8_t *data = g_bytes_get_data(received->pdata[index], &len);
+  g_assert_cmpuint(len, ==, 100);
+  g_assert_cmpuint(data[0], ==, 22);
+  g_assert_cmpuint(data[1], ==, i);
+}
+
+/* The peer's ICE is done before ours: a has a selected pair (b answered its
+ * checks), while b cannot check back yet (it does not have a's credentials
+ * and candidates), as when a browser's checks succeed before the relay's
+ * own check or nomination has. What a sends now, as a DTLS client would its
+ * hello, is held by b, up to four datagrams, and delivered in order the
+ * moment b's pair is selected, instead of being lost until a retransmits.
+ * A datagram from a socket that never did ICE is neither held nor
+ * delivered. */
+static void test_early_held(Fixture *f, gconstpointer unused)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->b.deaf = TRUE;
+  g_assert_true(vt_ice_set_remote_credentials(f->a.ice, vt_ice_get_local_ufrag(f->b.ice),
+                                              vt_ice_get_local_pwd(f->b.ice), &error));
+  g_assert_true(vt_ice_gather(f->a.ice, &error));
+  g_assert_true(vt_ice_gather(f->b.ice, &error));
+  g_assert_no_error(error);
+  g_assert_true(wait_for(f, a_connected, 10));
+  g_assert_cmpint(f->b.state, !=, VT_ICE_STATE_CONNECTED);
+
+  /* First the stranger, then a: were the stranger's datagram held, it
+   * would be the first delivered. */
+  send_unchecked(&f->b);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration(f->ctx, FALSE);
+  for (guint8 i = 0; i < 6; i++)
+    send_numbered(f->a.ice, i);
+  g_assert_true(wait_for(f, b_saw_six, 5));
+  g_assert_cmpuint(f->b.received->len, ==, 0);
+  VtIceStats stats;
+  vt_ice_get_stats(f->b.ice, &stats);
+  g_assert_cmpuint(stats.held_early, ==, 4);
+  g_assert_cmpuint(stats.dropped_unselected, ==, 2); /* the stranger's never got here */
+
+  /* b learns a: its checks run, a pair is selected, the held four come out. */
+  f->b.deaf = FALSE;
+  g_assert_true(vt_ice_set_remote_credentials(f->b.ice, vt_ice_get_local_ufrag(f->a.ice),
+                                              vt_ice_get_local_pwd(f->a.ice), &error));
+  for (guint i = 0; i < f->b.withheld->len; i++)
+    g_assert_true(vt_ice_add_remote_candidate(f->b.ice, f->b.withheld->pdata[i], &error));
+  g_assert_no_error(error);
+  if (f->b.eoc_withheld)
+    vt_ice_remote_end_of_candidates(f->b.ice);
+  g_assert_true(wait_for(f, b_connected_with_4, 10));
+  for (guint i = 0; i < 4; i++)
+    assert_numbered(f->b.received, i, (guint8)i);
+
+  /* And what comes after them follows them. */
+  send_numbered(f->a.ice, 6);
+  g_assert_true(wait_for(f, b_has_5, 5));
+  g_assert_cmpuint(f->b.received->len, ==, 5);
+  assert_numbered(f->b.received, 4, 6);
+  vt_ice_get_stats(f->b.ice, &stats);
+  g_assert_cmpuint(stats.received, ==, 5);
+  g_assert_cmpuint(stats.held_early, ==, 4);
+  g_assert_cmpuint(stats.dropped_unselected, ==, 2);
 }
 
 static gboolean b_dropped_oversize(Fixture *f)
@@ -362,6 +501,8 @@ int main(int argc, char **argv)
   g_test_add("/relay/ice/connect-and-exchange", Fixture, NULL, fixture_setup,
              test_connect_and_exchange, fixture_teardown);
   g_test_add("/relay/ice/tcp", Fixture, NULL, fixture_setup, test_tcp, fixture_teardown);
+  g_test_add("/relay/ice/early-held", Fixture, NULL, fixture_setup, test_early_held,
+             fixture_teardown);
   g_test_add("/relay/ice/oversize-dropped", Fixture, NULL, fixture_setup, test_oversize_dropped,
              fixture_teardown);
   g_test_add("/relay/ice/close", Fixture, NULL, fixture_setup, test_close, fixture_teardown);
