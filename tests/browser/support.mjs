@@ -144,10 +144,23 @@ function recordMedia() {
   }
   window.__vtMedia = {
     asked,
+    // Makes every open connection report "failed", as a network change
+    // would; returns how many there were.
+    failAll() {
+      const open = pcs.filter((pc) => pc.signalingState !== 'closed');
+      for (const pc of open) {
+        Object.defineProperty(pc, 'connectionState', { get: () => 'failed' });
+        pc.dispatchEvent(new Event('connectionstatechange'));
+      }
+      return open.length;
+    },
+    live() {
+      return pcs.filter((pc) => pc.connectionState === 'connected').length;
+    },
     async stats() {
       const out = [];
       for (const pc of pcs) {
-        if (pc.connectionState === 'closed') continue;
+        if (pc.signalingState === 'closed') continue;
         const report = [...(await pc.getStats()).values()];
         for (const s of report) {
           if (s.type !== 'inbound-rtp' && s.type !== 'outbound-rtp') continue;

@@ -276,6 +276,20 @@ test('video and chat come back after reloads and a server restart', { timeout: T
     let atStaff = await videoFlows(staff, 'first video at staff');
     await videoFlows(customer, 'first video at the customer');
 
+    // Both connections of the customer's page fail (as when a phone changes
+    // networks and its socket survives): the page starts them again by
+    // itself, and video flows both ways.
+    const pcsBefore = await customer.evaluate(() => window.__vtMedia.failAll());
+    assert.equal(pcsBefore, 2);
+    atStaff = await videoFlows(staff, 'video at staff after the customer’s ICE failed', atStaff.video.frames);
+    await waitForMedia(
+      customer,
+      () => customer.evaluate(() => window.__vtMedia.live()),
+      (n) => n === 2,
+      'two new connections',
+    );
+    await videoFlows(customer, 'video at the customer after its ICE failed');
+
     // The customer reloads: staff keep their connection and get the new video.
     await customer.reload();
     await customer.locator('#view-room').waitFor();

@@ -43,6 +43,7 @@ export class StaffMedia extends EventTarget {
   #audio;
   #client = null;
   #customer = null; // the participant whose video is on the stage
+  #soundOnly = false; // they send audio and no video
   #zoom = 1;
   #onProblem;
   #stalled = new Set(); // participant ids whose video stalled
@@ -170,6 +171,7 @@ export class StaffMedia extends EventTarget {
     const withVideo = others.filter(([, t]) => t.video);
     const [id, tracks] = withVideo[0] ?? others[0] ?? [null, null];
     this.#customer = id;
+    this.#soundOnly = Boolean(tracks?.audio) && !tracks?.video;
     showVideo(byId('remote-video'), tracks?.video ?? null);
     this.#audio.set(others.map(([, t]) => t.audio).filter(Boolean));
     this.#renderRemoteNote();
@@ -178,7 +180,8 @@ export class StaffMedia extends EventTarget {
   #renderRemoteNote() {
     const video = byId('remote-video').srcObject;
     const note = byId('remote-note');
-    if (!video) note.textContent = 'Waiting for the customer’s video…';
+    if (!video && this.#soundOnly) note.textContent = 'The customer is talking with sound only (no camera).';
+    else if (!video) note.textContent = 'Waiting for the customer’s video…';
     else if (this.#stalled.has(this.#customer)) {
       note.textContent = 'The picture has stopped: their camera may be off or their connection weak.';
     }
