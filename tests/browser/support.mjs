@@ -229,3 +229,9 @@ export async function waitForMedia(page, read, ready, what, timeout = STEP_MS) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** A JWT's claims, read without checking it (tests check what a server minted). */
+export function peekClaims(token) {
+  const payload = token.split('.')[1];
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+}

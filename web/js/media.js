@@ -100,9 +100,8 @@ export class MediaCall extends EventTarget {
       return;
     }
     if (!this.#pub) return;
-    const transceiver = this.#pub
-      .getTransceivers()
-      .find((t) => t.sender && t.mid !== null && t.receiver.track.kind === kind);
+    // Our publish connection has only our own send-only transceivers.
+    const transceiver = this.#pub.getTransceivers().find((t) => t.receiver.track.kind === kind);
     if (transceiver) await transceiver.sender.replaceTrack(track);
   }
 
