@@ -76,6 +76,11 @@ void vt_hub_free(VtHub *hub)
   g_free(hub);
 }
 
+const VtHubConfig *vt_hub_config(VtHub *hub)
+{
+  return &hub->config;
+}
+
 VtRelay *vt_hub_relay(VtHub *hub)
 {
   return hub->relay;

@@ -53,6 +53,9 @@ typedef struct {
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms);
 void vt_hub_free(VtHub *hub);
 
+/* (transfer none) The configuration the hub was made with (its token key). */
+const VtHubConfig *vt_hub_config(VtHub *hub);
+
 /* (transfer none) The hub's relay, for health and metrics. */
 VtRelay *vt_hub_relay(VtHub *hub);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtHub, vt_hub_free)
