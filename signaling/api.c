@@ -208,16 +208,21 @@ static gboolean is_open(const VtShopConfig *shop, gint64 now_ms)
   return vt_hours_is_open(shop->hours, weekday, minute);
 }
 
-/* A customer token for a lobby of store (no room claim), valid ttl_s from
- * now; its sub is new, so it is a new identity. (transfer full) */
-static char *mint_customer(VtApi *api, const char *store, const char *name, const char *kind,
-                           gint64 now_ms, gint64 ttl_s, VtToken *claims)
+/* A sub nobody has had: "<kind>-<uuid>", a new identity. (transfer full) */
+static char *new_sub(const char *kind)
 {
   g_autofree char *uuid = g_uuid_string_random();
-  g_autofree char *sub = g_strconcat(kind, "-", uuid, NULL);
+  return g_strconcat(kind, "-", uuid, NULL);
+}
+
+/* A customer token for the lobby of store (no room claim) with that sub,
+ * valid ttl_s from now; *claims (strings borrowed) is what it says.
+ * (transfer full) */
+static char *mint_customer(VtApi *api, const char *store, const char *name, const char *sub,
+                           gint64 now_ms, gint64 ttl_s, VtToken *claims)
+{
   *claims = (VtToken){.store = (char *)store, .role = VT_ROLE_CUSTOMER, .name = (char *)name,
-                      .sub = g_steal_pointer(&sub), .exp = now_ms / 1000 + ttl_s,
-                      .nbf = now_ms / 1000};
+                      .sub = (char *)sub, .exp = now_ms / 1000 + ttl_s, .nbf = now_ms / 1000};
   const VtHubConfig *hub_config = vt_hub_config(api->hub);
   return vt_token_mint(claims, hub_config->token_key, hub_config->token_key_len);
 }
@@ -346,8 +351,8 @@ static void invite_make(VtApi *api, const VtToken *staff, const char *name, gint
                         gint64 now_ms, VtApiResponse *resp)
 {
   VtToken claims;
-  g_autofree char *jwt = mint_customer(api, staff->store, name, "invite", now_ms, ttl, &claims);
-  g_autofree char *sub = claims.sub;
+  g_autofree char *sub = new_sub("invite");
+  g_autofree char *jwt = mint_customer(api, staff->store, name, sub, now_ms, ttl, &claims);
   g_autofree char *customer = vt_hub_participant_id(api->hub, &claims);
   g_autofree char *creator = vt_hub_participant_id(api->hub, staff);
   g_autoptr(GError) error = NULL;
@@ -506,9 +511,9 @@ static void walk_in_post(VtApi *api, const VtApiRequest *req, JsonObject *body,
   if (!walk_in_possible(api, store, req, resp))
     return;
   VtToken claims;
-  g_autofree char *jwt = mint_customer(api, store, name, "walk-in", req->now_ms,
+  g_autofree char *sub = new_sub("walk-in");
+  g_autofree char *jwt = mint_customer(api, store, name, sub, req->now_ms,
                                        shop_of(api, store)->walk_in_ttl_s, &claims);
-  g_free(claims.sub);
   walk_in_count(api, req->ip ? req->ip : "", req->now_ms);
   g_autofree char *url = customer_url(api, jwt, topic);
   VtJsonOut w;
