@@ -48,7 +48,7 @@ static const Key keys[] = {
     {"limits", "chat-history", KEY_UINT, F(chat_history), "500", 100000,
      "Most chat messages replayed to a participant who joins a room."},
     {"limits", "walk-ins-per-hour", KEY_UINT, F(walk_ins_per_hour), "10", 100000,
-     "Walk-in tokens handed out per hour to one IP address (POST /api/walk-in)."},
+     "Walk-in tokens handed out per hour to one IP address (POST /api/walk-in); 0 means no limit."},
     {"relay", "media", KEY_STRING, F(media), "on", 0,
      "on or off: off answers every media message with not_available (signaling and chat only)."},
     {"relay", "relay-workers", KEY_UINT, F(relay_workers), "0", 256,
