@@ -19,7 +19,7 @@ static const char *const day_short[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat
 static const char *const day_long[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                         "Friday", "Saturday", "Sunday"};
 
-G_DEFINE_QUARK(vt-hours-error-quark, vt_hours_error)
+G_DEFINE_QUARK(vt - hours - error - quark, vt_hours_error)
 
 /* The text being parsed: bytes from p to end, not NUL-terminated. */
 typedef struct {
@@ -154,8 +154,9 @@ static gboolean parse_range(Cursor *c, VtHours *hours, const guint8 days[7], GEr
   if (!parse_time(c, &to, error))
     return FALSE;
   if (from == VT_MINUTES_PER_DAY || to <= from)
-    return fail(c, error, "the store must close after it opens on the same day "
-                          "(for hours past midnight, write the next day separately)");
+    return fail(c, error,
+                "the store must close after it opens on the same day "
+                "(for hours past midnight, write the next day separately)");
   for (guint d = 0; d < 7; d++)
     if (days[d])
       set_open(hours, d, from, to);
@@ -190,8 +191,8 @@ VtHours *vt_hours_parse(const char *text, gsize len, GError **error)
   g_return_val_if_fail(text != NULL || len == 0, NULL);
   Cursor c = {text, text, text + len};
   if (len > VT_HOURS_MAX_TEXT) {
-    g_set_error(error, VT_HOURS_ERROR, VT_HOURS_ERROR_INVALID,
-                "longer than %d characters", VT_HOURS_MAX_TEXT);
+    g_set_error(error, VT_HOURS_ERROR, VT_HOURS_ERROR_INVALID, "longer than %d characters",
+                VT_HOURS_MAX_TEXT);
     return NULL;
   }
   if (at_end(&c)) {
@@ -229,8 +230,8 @@ gboolean vt_hours_is_open(const VtHours *hours, guint weekday, guint minute)
   return bit(hours, weekday * VT_MINUTES_PER_DAY + minute);
 }
 
-gboolean vt_hours_next_open(const VtHours *hours, guint weekday, guint minute,
-                            guint *days_ahead, guint *open_weekday, guint *open_minute)
+gboolean vt_hours_next_open(const VtHours *hours, guint weekday, guint minute, guint *days_ahead,
+                            guint *open_weekday, guint *open_minute)
 {
   g_return_val_if_fail(weekday < 7 && minute < VT_MINUTES_PER_DAY, FALSE);
   guint now = weekday * VT_MINUTES_PER_DAY + minute;
@@ -259,8 +260,8 @@ static char *describe_day(const VtHours *hours, guint day)
     guint from = m;
     while (m < VT_MINUTES_PER_DAY && bit(hours, base + m))
       m++;
-    g_string_append_printf(out, "%s%02u:%02u\xe2\x80\x93%02u:%02u", out->len ? ", " : "",
-                           from / 60, from % 60, m / 60, m % 60);
+    g_string_append_printf(out, "%s%02u:%02u\xe2\x80\x93%02u:%02u", out->len ? ", " : "", from / 60,
+                           from % 60, m / 60, m % 60);
   }
   return g_string_free(out, FALSE);
 }

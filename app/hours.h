@@ -48,8 +48,8 @@ gboolean vt_hours_is_open(const VtHours *hours, guint weekday, guint minute);
  * ahead: *days_ahead (0 = the same day, up to 7 = the same weekday next
  * week), *open_weekday and *open_minute. FALSE when the store never opens
  * (not possible for parsed hours, which always have a range). */
-gboolean vt_hours_next_open(const VtHours *hours, guint weekday, guint minute,
-                            guint *days_ahead, guint *open_weekday, guint *open_minute);
+gboolean vt_hours_next_open(const VtHours *hours, guint weekday, guint minute, guint *days_ahead,
+                            guint *open_weekday, guint *open_minute);
 
 /* A readable form, with consecutive days of equal hours grouped:
  * "Mon–Fri 09:00–18:00, Sat 10:00–16:00". (transfer full). It parses back to

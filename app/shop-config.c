@@ -178,9 +178,8 @@ gboolean vt_shop_config_set(VtShopConfig *shop, const char *key, const char *val
 VtShopConfig *vt_shop_config_load(GKeyFile *file, const char *group, const char *base_dir,
                                   GError **error)
 {
-  const char *id = g_str_has_prefix(group, VT_SHOP_GROUP_PREFIX)
-                       ? group + strlen(VT_SHOP_GROUP_PREFIX)
-                       : "";
+  const char *id =
+      g_str_has_prefix(group, VT_SHOP_GROUP_PREFIX) ? group + strlen(VT_SHOP_GROUP_PREFIX) : "";
   if (!vt_token_valid_id(id, strlen(id))) {
     g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
                 "group [%s]: a store group is [store ID], the ID 1 to 64 of A-Z a-z 0-9 . _ -",

@@ -96,8 +96,7 @@ static void fail_field(VtApiResponse *resp, guint status, const char *code, cons
   respond_json(resp, status, &w);
 }
 
-void vt_api_response_error(VtApiResponse *resp, guint status, const char *code,
-                           const char *message)
+void vt_api_response_error(VtApiResponse *resp, guint status, const char *code, const char *message)
 {
   fail_field(resp, status, code, NULL, message);
 }
@@ -134,8 +133,8 @@ static JsonObject *read_body(const VtApiRequest *req, JsonParser *parser, VtApiR
 }
 
 /* A string member. Absent or null: *out NULL, an error only when required. */
-static gboolean get_string(JsonObject *obj, const char *name, gboolean required,
-                           const char **out, VtApiResponse *resp)
+static gboolean get_string(JsonObject *obj, const char *name, gboolean required, const char **out,
+                           VtApiResponse *resp)
 {
   JsonNode *node = json_object_get_member(obj, name);
   *out = NULL;
@@ -221,8 +220,12 @@ static char *new_sub(const char *kind)
 static char *mint_customer(VtApi *api, const char *store, const char *name, const char *sub,
                            gint64 now_ms, gint64 ttl_s, VtToken *claims)
 {
-  *claims = (VtToken){.store = (char *)store, .role = VT_ROLE_CUSTOMER, .name = (char *)name,
-                      .sub = (char *)sub, .exp = now_ms / 1000 + ttl_s, .nbf = now_ms / 1000};
+  *claims = (VtToken){.store = (char *)store,
+                      .role = VT_ROLE_CUSTOMER,
+                      .name = (char *)name,
+                      .sub = (char *)sub,
+                      .exp = now_ms / 1000 + ttl_s,
+                      .nbf = now_ms / 1000};
   const VtHubConfig *hub_config = vt_hub_config(api->hub);
   return vt_token_mint(claims, hub_config->token_key, hub_config->token_key_len);
 }
@@ -239,8 +242,8 @@ static char *customer_url(VtApi *api, const char *token, const char *topic)
 static void store_info(VtApi *api, const char *id, gint64 now_ms, VtApiResponse *resp)
 {
   const VtShopConfig *shop = shop_of(api, id);
-  g_autofree char *logo = shop && shop->logo ? g_strconcat("/api/stores/", id, "/logo", NULL)
-                                             : NULL;
+  g_autofree char *logo =
+      shop && shop->logo ? g_strconcat("/api/stores/", id, "/logo", NULL) : NULL;
   g_autofree char *hours = shop && shop->hours ? vt_hours_describe(shop->hours) : NULL;
   VtJsonOut w;
   vt_json_out_init(&w, 256);
@@ -272,8 +275,7 @@ static void store_logo(VtApi *api, const char *id, VtApiResponse *resp)
   resp->sandbox = TRUE;
 }
 
-static void stores_route(VtApi *api, const VtApiRequest *req, const char *rest,
-                         VtApiResponse *resp)
+static void stores_route(VtApi *api, const VtApiRequest *req, const char *rest, VtApiResponse *resp)
 {
   const char *slash = strchr(rest, '/');
   g_autofree char *id = slash ? g_strndup(rest, (gsize)(slash - rest)) : g_strdup(rest);
@@ -293,8 +295,7 @@ static void stores_route(VtApi *api, const VtApiRequest *req, const char *rest,
 
 /* -- POST /api/link --------------------------------------------------------------- */
 
-static void link_check(VtApi *api, const VtApiRequest *req, JsonObject *body,
-                       VtApiResponse *resp)
+static void link_check(VtApi *api, const VtApiRequest *req, JsonObject *body, VtApiResponse *resp)
 {
   const char *jwt;
   if (!get_string(body, "token", TRUE, &jwt, resp))
@@ -373,8 +374,7 @@ static void invite_make(VtApi *api, const VtToken *staff, const char *name, gint
   respond_json(resp, 201, &w);
 }
 
-static void invites_post(VtApi *api, const VtApiRequest *req, JsonObject *body,
-                         VtApiResponse *resp)
+static void invites_post(VtApi *api, const VtApiRequest *req, JsonObject *body, VtApiResponse *resp)
 {
   const char *jwt, *name_in, *store;
   gint64 ttl;
@@ -473,9 +473,9 @@ static gboolean walk_in_possible(VtApi *api, const char *store, const VtApiReque
     g_autofree char *message = closed_message(shop->hours, req->now_ms);
     vt_api_response_error(resp, 403, "closed", message);
   } else if (!walk_in_allowed(api, req->ip ? req->ip : "", req->now_ms, &retry_after)) {
-    g_autofree char *message = g_strdup_printf(
-        "Too many walk-ins from this address. Please try again in %u minutes.",
-        (retry_after + 59) / 60);
+    g_autofree char *message =
+        g_strdup_printf("Too many walk-ins from this address. Please try again in %u minutes.",
+                        (retry_after + 59) / 60);
     vt_api_response_error(resp, 429, "rate_limited", message);
     resp->retry_after_s = retry_after;
   } else if (vt_hub_lobby_length(api->hub, store) >= shop->max_waiting) {
@@ -487,8 +487,7 @@ static gboolean walk_in_possible(VtApi *api, const char *store, const VtApiReque
   return FALSE;
 }
 
-static void walk_in_post(VtApi *api, const VtApiRequest *req, JsonObject *body,
-                         VtApiResponse *resp)
+static void walk_in_post(VtApi *api, const VtApiRequest *req, JsonObject *body, VtApiResponse *resp)
 {
   const char *store, *name_in, *topic;
   if (!get_string(body, "store", TRUE, &store, resp) ||
@@ -530,8 +529,7 @@ static void walk_in_post(VtApi *api, const VtApiRequest *req, JsonObject *body,
 
 /* The page reads the store id from its own address; the id is checked here
  * only so that junk addresses get a 404 rather than a page. */
-static void walk_in_page(VtApi *api, const VtApiRequest *req, const char *id,
-                         VtApiResponse *resp)
+static void walk_in_page(VtApi *api, const VtApiRequest *req, const char *id, VtApiResponse *resp)
 {
   if (req->method != VT_API_GET) {
     vt_api_response_error(resp, 405, "method_not_allowed", "Use GET here.");
@@ -564,8 +562,7 @@ static const struct {
     {"/api/walk-in", walk_in_post},
 };
 
-static void post_route(VtApi *api, const VtApiRequest *req, PostHandler handle,
-                       VtApiResponse *resp)
+static void post_route(VtApi *api, const VtApiRequest *req, PostHandler handle, VtApiResponse *resp)
 {
   if (req->method != VT_API_POST) {
     vt_api_response_error(resp, 405, "method_not_allowed", "Use POST here.");

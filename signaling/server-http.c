@@ -44,8 +44,8 @@ static void render_metrics(VtServer *s, GString *out)
       "\n# HELP vitrine_chat_messages_total Chat messages stored.\n"
       "# TYPE vitrine_chat_messages_total counter\n"
       "vitrine_chat_messages_total %" G_GUINT64_FORMAT "\n",
-      open, s->metrics.connections_total, s->metrics.connections_refused,
-      s->metrics.messages_in, s->metrics.messages_out, s->metrics.chat_messages);
+      open, s->metrics.connections_total, s->metrics.connections_refused, s->metrics.messages_in,
+      s->metrics.messages_out, s->metrics.chat_messages);
   vt_hub_render_metrics(s->hub, out);
   vt_metrics_render_table(out, "vitrine_errors_total", "Errors reported to clients, by code.",
                           "code", s->metrics.errors);
@@ -72,9 +72,9 @@ static int http_respond(Conn *c, struct lws *wsi, guint status, guint retry_afte
                                    (const unsigned char *)"no-store", 8, &p, end) ||
       (retry_after_s && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
                                                      (const unsigned char *)retry, n, &p, end)) ||
-      (sandbox && lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
-                                              (const unsigned char *)csp, sizeof csp - 1, &p,
-                                              end)) ||
+      (sandbox &&
+       lws_add_http_header_by_name(wsi, (const unsigned char *)"content-security-policy:",
+                                   (const unsigned char *)csp, sizeof csp - 1, &p, end)) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return 1;
   lws_callback_on_writable(wsi);
@@ -106,10 +106,11 @@ static int api_too_large(Conn *c, struct lws *wsi)
   return api_send(c, wsi, &resp);
 }
 
-static int api_answer(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method,
-                      const char *path)
+static int api_answer(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method, const char *path)
 {
-  VtApiRequest req = {.method = method, .path = path, .ip = c->ip,
+  VtApiRequest req = {.method = method,
+                      .path = path,
+                      .ip = c->ip,
                       .now_ms = g_get_real_time() / 1000,
                       .body = c->rx ? (const char *)c->rx->data : NULL,
                       .body_len = c->rx ? c->rx->len : 0};
@@ -145,8 +146,7 @@ static gboolean request_line(struct lws *wsi, VtApiMethod *method, char *path, i
 
 /* A POST's body follows in LWS_CALLBACK_HTTP_BODY; anything else is
  * answered at once. */
-static int api_request(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method,
-                       const char *path)
+static int api_request(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method, const char *path)
 {
   char length[24] = "";
   lws_get_peer_simple(wsi, c->ip, sizeof c->ip);
@@ -213,4 +213,3 @@ int vt_server_http_writable(Conn *c, struct lws *wsi)
     return -1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
-

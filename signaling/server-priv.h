@@ -21,8 +21,8 @@ struct _VtServer {
   struct lws_http_mount mounts[5];
   struct lws_protocols protocols[2];
   lws_retry_bo_t retry;
-  GHashTable *per_ip; /* ip string -> open WebSocket count */
-  GQueue dirty;       /* of Conn*: messages queued since the last flush */
+  GHashTable *per_ip;    /* ip string -> open WebSocket count */
+  GQueue dirty;          /* of Conn*: messages queued since the last flush */
   gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
   GSource *flusher;
   guint tick_id;
@@ -35,17 +35,17 @@ struct _VtServer {
 typedef struct {
   VtServer *server;
   struct lws *wsi;
-  VtPeer *peer;      /* WebSocket connections only */
+  VtPeer *peer; /* WebSocket connections only */
   char ip[64];
-  GByteArray *rx;    /* the message (or API request body) being assembled */
-  GQueue out;        /* of GBytes* */
-  GList dirty_link;  /* in server->dirty while data is set */
+  GByteArray *rx;        /* the message (or API request body) being assembled */
+  GQueue out;            /* of GBytes* */
+  GList dirty_link;      /* in server->dirty while data is set */
   gboolean peer_closing; /* the client sent a close frame: nothing more to send */
   guint16 close_code;
   char close_reason[64];
   GString *http_body; /* HTTP responses */
   const char *http_type;
-  char *api_path;     /* an API POST whose body is being read */
+  char *api_path;      /* an API POST whose body is being read */
   gboolean http_close; /* close after this response (a body left unread) */
 } Conn;
 

@@ -61,8 +61,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                             .reconnect_grace_ms = 30000,
                             .chat_history = 500};
   fx.hub = vt_hub_new(&hub_config, fx.store, &fx.metrics, FUZZ_NOW_MS);
-  VtApiConfig api_config = {.config = fx.config, .hub = fx.hub, .store = fx.store,
-                            .base_url = "https://fuzz.example/", .web_dir = "/nonexistent"};
+  VtApiConfig api_config = {.config = fx.config,
+                            .hub = fx.hub,
+                            .store = fx.store,
+                            .base_url = "https://fuzz.example/",
+                            .web_dir = "/nonexistent"};
   fx.api = vt_api_new(&api_config);
   return 0;
 }
@@ -109,8 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   gsize line_len = newline ? (gsize)(newline - text) : size;
   g_autofree char *line = g_strndup(text, line_len); /* stops at a NUL, as a path would */
   const char *space = strchr(line, ' ');
-  VtApiRequest req = {.method = VT_API_OTHER, .path = space ? space + 1 : line,
-                      .ip = "192.0.2.1", .now_ms = FUZZ_NOW_MS};
+  VtApiRequest req = {.method = VT_API_OTHER,
+                      .path = space ? space + 1 : line,
+                      .ip = "192.0.2.1",
+                      .now_ms = FUZZ_NOW_MS};
   if (g_str_has_prefix(line, "GET "))
     req.method = VT_API_GET;
   else if (g_str_has_prefix(line, "POST "))

@@ -32,7 +32,8 @@ static void check_next_open(const VtHours *hours)
       abort();
     if (!vt_hours_is_open(hours, day, minute) || ahead > 7 || day != (probes[i][0] + ahead) % 7)
       abort();
-    if (vt_hours_is_open(hours, probes[i][0], probes[i][1]) != (ahead == 0 && minute == probes[i][1]))
+    if (vt_hours_is_open(hours, probes[i][0], probes[i][1]) !=
+        (ahead == 0 && minute == probes[i][1]))
       abort();
   }
 }

@@ -14,7 +14,7 @@ static const char LOGO[] = "\x89PNG\r\n\x1a\nlogo-bytes";
 #define PAGE_MARK "walk-in page for the test"
 
 typedef struct {
-  char *dir; /* holds vitrine.conf, logo.png and web/walk-in.html */
+  char *dir;        /* holds vitrine.conf, logo.png and web/walk-in.html */
   char *closed_day; /* the weekday the "closed" store opens on, e.g. "Thursday" */
   VtTestServer *server;
 } Setup;
@@ -60,14 +60,14 @@ static void setup_start(Setup *s)
   write_file(web, "staff.html", "staff", -1);
   write_file(s->dir, "logo.png", LOGO, LOGO_LEN);
   g_autofree char *hours = hours_not_now(&s->closed_day);
-  g_autofree char *conf = g_strdup_printf(
-      "[store shop-42]\nname=Second Hand Heroes\naccent=#0A7D5A\nlogo=logo.png\n"
-      "walk-in=on\nmax-waiting=1\nwalk-in-ttl=600\n"
-      "[store closed]\nwalk-in=on\nopening-hours=%s\n"
-      "[store rated]\nwalk-in=on\n"
-      "[store quiet]\nname=Quiet\nwalk-in=off\n"
-      "[limits]\nwalk-ins-per-hour=2\n",
-      hours);
+  g_autofree char *conf =
+      g_strdup_printf("[store shop-42]\nname=Second Hand Heroes\naccent=#0A7D5A\nlogo=logo.png\n"
+                      "walk-in=on\nmax-waiting=1\nwalk-in-ttl=600\n"
+                      "[store closed]\nwalk-in=on\nopening-hours=%s\n"
+                      "[store rated]\nwalk-in=on\n"
+                      "[store quiet]\nname=Quiet\nwalk-in=off\n"
+                      "[limits]\nwalk-ins-per-hour=2\n",
+                      hours);
   write_file(s->dir, "vitrine.conf", conf, -1);
   g_autofree char *config_flag = g_strdup_printf("--config=%s/vitrine.conf", s->dir);
   g_autofree char *web_flag = g_strconcat("--web-dir=", web, NULL);
@@ -210,8 +210,8 @@ static void test_stores(void)
 
 static char *token_with(VtTestServer *server, const char *key, gint64 exp)
 {
-  VtToken claims = {.store = "shop-7", .role = VT_ROLE_CUSTOMER, .name = "Dana",
-                    .sub = "dana", .exp = exp};
+  VtToken claims = {
+      .store = "shop-7", .role = VT_ROLE_CUSTOMER, .name = "Dana", .sub = "dana", .exp = exp};
   return vt_token_mint(&claims, (const guint8 *)key, strlen(key));
 }
 
@@ -401,8 +401,8 @@ static void test_walk_in(void)
   g_autoptr(Reply) ok = walk_in(&s, "shop-42", "  Dana ");
   g_assert_cmpuint(ok->status, ==, 201);
   const char *token = str(ok->json, "token");
-  g_autofree char *url = g_strdup_printf("https://localhost:%u/customer.html#token=%s&topic=trade-in",
-                                         s.server->port, token);
+  g_autofree char *url = g_strdup_printf(
+      "https://localhost:%u/customer.html#token=%s&topic=trade-in", s.server->port, token);
   g_assert_cmpstr(str(ok->json, "url"), ==, url);
   VtTestClient *c = vt_test_client_new(s.server, NULL);
   JsonObject *joined = vt_test_client_join(c, token);
