@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <errno.h>
 
+#include "app/shop-config.h"
+
 typedef enum { KEY_STRING, KEY_UINT, KEY_LIST } KeyType;
 
 typedef struct {
@@ -45,6 +47,8 @@ static const Key keys[] = {
      "Seconds a disconnected participant keeps their place in a room."},
     {"limits", "chat-history", KEY_UINT, F(chat_history), "500", 100000,
      "Most chat messages replayed to a participant who joins a room."},
+    {"limits", "walk-ins-per-hour", KEY_UINT, F(walk_ins_per_hour), "10", 100000,
+     "Walk-in tokens handed out per hour to one IP address (POST /api/walk-in); 0 means no limit."},
     {"relay", "media", KEY_STRING, F(media), "on", 0,
      "on or off: off answers every media message with not_available (signaling and chat only)."},
     {"relay", "relay-workers", KEY_UINT, F(relay_workers), "0", 256,
@@ -149,6 +153,8 @@ gboolean vt_config_set(VtConfig *config, const char *name, const char *value, GE
 VtConfig *vt_config_new(void)
 {
   VtConfig *config = g_new0(VtConfig, 1);
+  config->shops = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify)vt_shop_config_free);
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
     if (keys[i].fallback && !apply(config, &keys[i], keys[i].fallback, NULL))
       g_assert_not_reached();
@@ -166,7 +172,22 @@ void vt_config_free(VtConfig *config)
     else if (keys[i].type == KEY_LIST)
       g_strfreev(*(char ***)field);
   }
+  g_hash_table_unref(config->shops);
   g_free(config);
+}
+
+/* A [store ID] group: keys of its own, checked as strictly as the rest. */
+static gboolean load_shop(VtConfig *config, GKeyFile *file, const char *path, const char *group,
+                          GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  VtShopConfig *shop = vt_shop_config_load(file, group, dir, error);
+  if (!shop) {
+    g_prefix_error(error, "%s: ", path);
+    return FALSE;
+  }
+  g_hash_table_replace(config->shops, shop->id, shop);
+  return TRUE;
 }
 
 static gboolean load_file(VtConfig *config, const char *path, GError **error)
@@ -178,6 +199,11 @@ static gboolean load_file(VtConfig *config, const char *path, GError **error)
   }
   g_auto(GStrv) groups = g_key_file_get_groups(file, NULL);
   for (char **g = groups; *g; g++) {
+    if (vt_shop_config_is_group(*g)) {
+      if (!load_shop(config, file, path, *g, error))
+        return FALSE;
+      continue;
+    }
     g_auto(GStrv) names = g_key_file_get_keys(file, *g, NULL, NULL);
     for (char **n = names; n && *n; n++) {
       const Key *key = find_key(*n);

@@ -23,6 +23,7 @@ typedef struct {
   guint auth_timeout_s;
   guint reconnect_grace_s;
   guint chat_history;
+  guint walk_ins_per_hour;
   /* [relay] */
   char *media;
   guint relay_workers;
@@ -40,6 +41,9 @@ typedef struct {
   char *token_secret;
   /* [log] */
   char *log_level;
+  /* [store ID] groups, from the file only: id -> VtShopConfig* (owned). A
+   * store without a group has the defaults (vt_shop_config_new). */
+  GHashTable *shops;
 } VtConfig;
 
 /* Fills config with the embedded defaults. */

@@ -58,6 +58,16 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (room, sub));"
     /* find_open looks members up by sub, which the primary key cannot serve. */
     "CREATE INDEX room_members_sub ON room_members (sub);",
+    /* 2: invites made by staff, keyed by the participant id of the customer
+     * they admit (derived from store and sub, as the hub does). done_ms is
+     * set when the visit is over; the invite admits nobody after that. */
+    "CREATE TABLE invites ("
+    "  participant TEXT PRIMARY KEY,"
+    "  store TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  expires_ms INTEGER NOT NULL,"
+    "  done_ms INTEGER);",
 };
 
 typedef enum {
@@ -74,6 +84,9 @@ typedef enum {
   STMT_ROOM_FIND_OPEN,
   STMT_MEMBER_DELETE,
   STMT_ROOMS_OPEN,
+  STMT_INVITE_INSERT,
+  STMT_INVITE_GET,
+  STMT_INVITE_DONE,
   N_STMTS
 } StmtId;
 
@@ -107,6 +120,10 @@ static const char *const stmt_sql[N_STMTS] = {
                             " ORDER BY r.started_ms DESC, r.rowid DESC LIMIT 1",
     [STMT_MEMBER_DELETE] = "DELETE FROM room_members WHERE room = ? AND sub = ?",
     [STMT_ROOMS_OPEN] = "SELECT id, store FROM rooms WHERE ended_ms IS NULL ORDER BY started_ms",
+    [STMT_INVITE_INSERT] = "INSERT INTO invites (participant, store, created_by, created_ms,"
+                           " expires_ms) VALUES (?, ?, ?, ?, ?)",
+    [STMT_INVITE_GET] = "SELECT done_ms FROM invites WHERE participant = ?",
+    [STMT_INVITE_DONE] = "UPDATE invites SET done_ms = ? WHERE participant = ? AND done_ms IS NULL",
 };
 
 struct _VtStore {
@@ -780,4 +797,49 @@ char *vt_store_room_owner(VtStore *store, const char *room)
   if (!room_get(store, room, &owner, &ended, &error))
     g_warning("store: %s", error->message);
   return owner;
+}
+
+/* ---- invites ---------------------------------------------------------- */
+
+gboolean vt_store_invite_add(VtStore *store, const char *participant, const char *store_id,
+                             const char *created_by, gint64 created_ms, gint64 expires_ms,
+                             GError **error)
+{
+  g_return_val_if_fail(store != NULL && participant != NULL && store_id != NULL, FALSE);
+  g_return_val_if_fail(created_by != NULL, FALSE);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_INVITE_INSERT);
+  const char *const texts[] = {participant, store_id, created_by};
+  int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 4, created_ms);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(stmt, 5, expires_ms);
+  return finish_write(store, stmt, rc, "invite", NULL, error);
+}
+
+VtInviteState vt_store_invite_state(VtStore *store, const char *participant)
+{
+  g_return_val_if_fail(store != NULL && participant != NULL, VT_INVITE_NONE);
+  sqlite3_stmt *stmt = stmt_for(store, STMT_INVITE_GET);
+  VtInviteState state = VT_INVITE_NONE;
+  int rc = sqlite3_bind_text(stmt, 1, participant, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW)
+    state = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? VT_INVITE_OPEN : VT_INVITE_DONE;
+  else if (rc != SQLITE_DONE)
+    g_warning("store: invite lookup: %s", sqlite3_errmsg(store->db));
+  release(stmt);
+  return state;
+}
+
+gboolean vt_store_invite_done(VtStore *store, const char *participant, gint64 now_ms,
+                              GError **error)
+{
+  g_return_val_if_fail(store != NULL && participant != NULL, FALSE);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_INVITE_DONE);
+  int rc = sqlite3_bind_int64(stmt, 1, now_ms);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(stmt, 2, participant, -1, SQLITE_STATIC);
+  return finish_write(store, stmt, rc, "invite done", NULL, error);
 }

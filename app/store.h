@@ -1,4 +1,4 @@
-/* The SQLite store: chat history, the call log and room membership.
+/* The SQLite store: chat history, the call log, room membership and invites.
  *
  * One connection, used only from the main thread. WAL mode so that readers
  * (backups, the store's own reporting) never block the server. Every write is
@@ -135,5 +135,23 @@ char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *
 GPtrArray *vt_store_rooms_open(VtStore *store);
 /* The store a room belongs to (transfer full), or NULL for an unknown room. */
 char *vt_store_room_owner(VtStore *store, const char *room);
+
+/* Invites: one-visit customer tokens made by staff, keyed by the customer's
+ * participant id. */
+typedef enum {
+  VT_INVITE_NONE, /* not an invite (or the database could not say; logged) */
+  VT_INVITE_OPEN, /* an invite whose visit is not over */
+  VT_INVITE_DONE, /* an invite whose visit is over: it admits nobody */
+} VtInviteState;
+
+/* Records an invite; a participant id already recorded is a CONSTRAINT error. */
+gboolean vt_store_invite_add(VtStore *store, const char *participant, const char *store_id,
+                             const char *created_by, gint64 created_ms, gint64 expires_ms,
+                             GError **error);
+VtInviteState vt_store_invite_state(VtStore *store, const char *participant);
+/* Marks the invite's visit over (keeps the first time); a no-op for a
+ * participant without an invite. */
+gboolean vt_store_invite_done(VtStore *store, const char *participant, gint64 now_ms,
+                              GError **error);
 
 G_END_DECLS

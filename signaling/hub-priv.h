@@ -31,6 +31,7 @@ struct _VtPeer {
   gint64 opened_ms;
   VtToken *token; /* after join */
   char *id;       /* public participant id, derived from store and sub */
+  gboolean invite; /* a customer on an invite: its visit's end uses it up */
   VtShop *shop;
 
   /* Lobby (customers in PEER_LOBBY). */
@@ -62,6 +63,7 @@ struct _VtParticipant {
   char *sub;
   char *name;
   VtRole role;
+  gboolean invite; /* a customer on an invite (see VtPeer) */
   VtPeer *peer;   /* NULL while away */
   gint64 away_ms; /* when the socket went */
   char *publish_ref; /* ref of the last publish_offer, echoed by its answer */
@@ -94,6 +96,8 @@ void vt_hub_close_peer(VtHub *hub, VtPeer *peer, guint16 code, const char *reaso
 void vt_hub_log(VtHub *hub, VtCallEventKind kind, VtShop *shop, const char *room,
                 VtPeer *peer, gint64 wait_ms, const char *reason, gint64 now_ms);
 gint64 vt_hub_now_real_ms(void);
+/* The visit of this invite is over: it admits nobody any more. */
+void vt_hub_invite_done(VtHub *hub, const char *participant_id, gint64 now_ms);
 
 /* lobby.c */
 void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms);

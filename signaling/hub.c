@@ -76,6 +76,11 @@ void vt_hub_free(VtHub *hub)
   g_free(hub);
 }
 
+const VtHubConfig *vt_hub_config(VtHub *hub)
+{
+  return &hub->config;
+}
+
 VtRelay *vt_hub_relay(VtHub *hub)
 {
   return hub->relay;
@@ -176,7 +181,7 @@ void vt_hub_peer_closed(VtHub *hub, VtPeer *peer, gint64 now_ms)
 }
 
 /* Same store and sub: "the same identity" for reconnects. */
-static char *participant_id(VtHub *hub, const VtToken *token)
+char *vt_hub_participant_id(VtHub *hub, const VtToken *token)
 {
   g_autofree char *identity = g_strconcat(token->store, "\n", token->sub, NULL);
   g_autofree char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, hub->config.token_key,
@@ -233,26 +238,57 @@ static gboolean room_of_other_store(VtHub *hub, const VtToken *token)
   return owner && !g_str_equal(owner, token->store);
 }
 
+VtToken *vt_hub_check_token(VtHub *hub, const char *jwt, gsize len, gint64 now_ms,
+                            gboolean *invite, const char **code, GError **error)
+{
+  *invite = FALSE;
+  VtToken *token = vt_token_verify(jwt, len, hub->config.token_key, hub->config.token_key_len,
+                                   now_ms / 1000, error);
+  if (!token) {
+    *code = vt_token_error_code((*error)->code);
+    return NULL;
+  }
+  if (room_of_other_store(hub, token)) {
+    *code = "wrong_store";
+    g_set_error(error, VT_TOKEN_ERROR, 0, "room %s belongs to another store", token->room);
+    vt_token_free(token);
+    return NULL;
+  }
+  if (token->role != VT_ROLE_CUSTOMER)
+    return token;
+  /* Customers only: an invite is for one visit, and staff never hold one. */
+  g_autofree char *id = vt_hub_participant_id(hub, token);
+  VtInviteState state = vt_store_invite_state(hub->store, id);
+  if (state == VT_INVITE_DONE) {
+    *code = "invite_used";
+    g_set_error_literal(error, VT_TOKEN_ERROR, 0, "this invite link has already been used");
+    vt_token_free(token);
+    return NULL;
+  }
+  *invite = state == VT_INVITE_OPEN;
+  return token;
+}
+
 static VtToken *authenticate(VtHub *hub, VtPeer *peer, const VtClientMessage *msg,
                              gint64 now_ms)
 {
   g_autoptr(GError) error = NULL;
   const char *code = NULL;
-  VtToken *token = vt_token_verify(msg->token, strlen(msg->token), hub->config.token_key,
-                                   hub->config.token_key_len, now_ms / 1000, &error);
+  VtToken *token = vt_hub_check_token(hub, msg->token, strlen(msg->token), now_ms,
+                                      &peer->invite, &code, &error);
   if (!token) {
-    code = vt_token_error_code(error->code);
-  } else if (room_of_other_store(hub, token)) {
-    code = "wrong_store";
-    g_set_error(&error, VT_TOKEN_ERROR, 0, "room %s belongs to another store", token->room);
-    g_clear_pointer(&token, vt_token_free);
-  }
-  if (code) {
     vt_metrics_count(hub->metrics->auth_failures, code);
     vt_hub_send_error(hub, peer, msg->ref, code, "token", error->message);
     vt_hub_close_peer(hub, peer, VT_CLOSE_AUTH_FAILED, code);
   }
   return token;
+}
+
+void vt_hub_invite_done(VtHub *hub, const char *participant_id, gint64 now_ms)
+{
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_invite_done(hub->store, participant_id, now_ms, &error))
+    g_warning("invite of %s: %s", participant_id, error->message);
 }
 
 static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms)
@@ -266,7 +302,7 @@ static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gi
   if (!peer->token)
     return;
   hub->joined++;
-  peer->id = participant_id(hub, peer->token);
+  peer->id = vt_hub_participant_id(hub, peer->token);
   peer->shop = shop_get(hub, peer->token->store);
   peer->topic = g_strdup(msg->topic ? msg->topic : "general");
   gboolean staff = peer->token->role == VT_ROLE_STAFF;
@@ -297,6 +333,10 @@ static void handle_join(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gi
 
 static void handle_leave(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms)
 {
+  /* Leaving the line ends an invite's visit; leaving a room does it in
+   * vt_room_leave. (A socket that merely drops keeps it: pages reload.) */
+  if (peer->state == PEER_LOBBY && peer->invite)
+    vt_hub_invite_done(hub, peer->id, now_ms);
   if (peer->state == PEER_LOBBY)
     vt_lobby_leave(hub, peer, FALSE, now_ms);
   else if (peer->state == PEER_ROOM)
@@ -481,6 +521,12 @@ void vt_hub_render_metrics(VtHub *hub, GString *out)
     g_string_append_printf(out, "vitrine_lobby_length{store=\"%s\"} %u\n", shop->id,
                            shop->lobby.length);
   }
+}
+
+guint vt_hub_lobby_length(VtHub *hub, const char *store_id)
+{
+  VtShop *shop = g_hash_table_lookup(hub->shops, store_id);
+  return shop ? shop->lobby.length : 0;
 }
 
 void vt_hub_rooms_lost(VtHub *hub, GPtrArray *room_ids, gint64 now_ms)

@@ -12,6 +12,7 @@
 #include "app/store.h"
 #include "relay/relay.h"
 #include "signaling/metrics.h"
+#include "signaling/token.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,9 @@ typedef struct {
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms);
 void vt_hub_free(VtHub *hub);
 
+/* (transfer none) The configuration the hub was made with (its token key). */
+const VtHubConfig *vt_hub_config(VtHub *hub);
+
 /* (transfer none) The hub's relay, for health and metrics. */
 VtRelay *vt_hub_relay(VtHub *hub);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtHub, vt_hub_free)
@@ -79,6 +83,22 @@ void vt_hub_rooms_lost(VtHub *hub, GPtrArray *room_ids, gint64 now_ms);
 
 /* Tells every peer the server is going away and closes their sockets. */
 void vt_hub_shutdown(VtHub *hub);
+
+/* The join-time check of a token, for the socket and for POST /api/link:
+ * signature, expiry and claims (vt_token_verify), a room of another store
+ * ("wrong_store"), and an invite whose visit is over ("invite_used").
+ * Returns (transfer full) the claims, with *invite TRUE for a customer
+ * holding an invite that is still open; or NULL with *code (static) the
+ * protocol's error code and error a plain sentence. */
+VtToken *vt_hub_check_token(VtHub *hub, const char *jwt, gsize len, gint64 now_ms,
+                            gboolean *invite, const char **code, GError **error);
+
+/* (transfer full) The participant id of the token's identity (store + sub),
+ * as others see it and as invites are keyed. */
+char *vt_hub_participant_id(VtHub *hub, const VtToken *token);
+
+/* Customers waiting in the store's lobby now (0 for a store never seen). */
+guint vt_hub_lobby_length(VtHub *hub, const char *store_id);
 
 /* Appends the hub's gauges in Prometheus text format. */
 void vt_hub_render_metrics(VtHub *hub, GString *out);

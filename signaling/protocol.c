@@ -579,6 +579,22 @@ static gboolean check_raw(Lexer *lex, const char *data, gsize len, GError **erro
   return lex_message(lex, error);
 }
 
+JsonObject *vt_protocol_parse_object(JsonParser *parser, const char *data, gsize len,
+                                     char **field, GError **error)
+{
+  Lexer lex;
+
+  g_return_val_if_fail(data != NULL || len == 0, NULL);
+  if (field != NULL)
+    *field = NULL;
+  if (!check_raw(&lex, data, len, error))
+    return NULL;
+  JsonObject *obj = parse_object(parser, data, len, error);
+  if (obj == NULL || !check_no_nul(&lex, field, error))
+    return NULL;
+  return obj;
+}
+
 VtClientMessage *vt_protocol_parse(const char *data, gsize len, char **field, char **ref,
                                    GError **error)
 {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -84,6 +85,13 @@ const char *vt_protocol_error_code(VtProtocolError error);
  * carry it. field and ref may be NULL. */
 VtClientMessage *vt_protocol_parse(const char *data, gsize len, char **field, char **ref,
                                    GError **error);
+
+/* The same strict checks (size, UTF-8, RFC 8259 JSON, depth, no U+0000) for
+ * a JSON object of another kind, such as an HTTP API request body. Returns
+ * the object (transfer none: it belongs to parser) or NULL with error set
+ * in the VT_PROTOCOL_ERROR domain, and *field for a string with U+0000. */
+JsonObject *vt_protocol_parse_object(JsonParser *parser, const char *data, gsize len,
+                                     char **field, GError **error);
 
 const char *vt_msg_type_to_string(VtMsgType type);
 

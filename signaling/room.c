@@ -109,6 +109,7 @@ static VtParticipant *add_participant(VtHub *hub, VtRoom *room, VtPeer *peer, gi
   p->sub = g_strdup(peer->token->sub);
   p->name = g_strdup(peer->token->name);
   p->role = peer->token->role;
+  p->invite = peer->invite;
   g_ptr_array_add(room->participants, p);
   g_autoptr(GError) error = NULL;
   if (!vt_store_room_add_member(hub->store, room->id, p->id, &error))
@@ -180,6 +181,9 @@ void vt_room_leave(VtHub *hub, VtParticipant *p, const char *reason, gint64 now_
   if (!vt_store_log(hub->store, &log, &error))
     g_warning("call log: %s", error->message);
   vt_relay_participant_left(hub->relay, room->id, p->id);
+  /* Left, removed or not back in time: the invite's visit is over. */
+  if (p->invite)
+    vt_hub_invite_done(hub, p->id, now_ms);
   g_autoptr(GError) member_error = NULL;
   if (!vt_store_room_remove_member(hub->store, room->id, p->id, &member_error))
     g_warning("room %s: %s", room->id, member_error->message);
@@ -204,6 +208,8 @@ void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms)
   for (guint i = 0; i < room->participants->len; i++) {
     VtParticipant *p = g_ptr_array_index(room->participants, i);
     vt_relay_participant_left(hub->relay, room->id, p->id);
+    if (p->invite)
+      vt_hub_invite_done(hub, p->id, now_ms);
     if (!p->peer)
       continue;
     vt_hub_send(hub, p->peer, ended);

@@ -1,60 +1,21 @@
-/* libwebsockets adapter: TLS listener, static files, /healthz, /metrics and
- * the /ws socket. Assembles WebSocket messages, enforces the transport-level
- * limits (size, Origin, sockets per IP) and queues outgoing messages; every
- * protocol decision is the hub's. */
-#include "signaling/server.h"
-
-#include "app/relay-config.h"
+/* libwebsockets adapter: TLS listener, static files and the /ws socket.
+ * Assembles WebSocket messages, enforces the transport-level limits (size,
+ * Origin, sockets per IP) and queues outgoing messages; every protocol
+ * decision is the hub's. HTTP (/healthz, /metrics, the API) is in
+ * server-http.c. */
+#include "signaling/server-priv.h"
 
 #include <gio/gio.h>
-#include <libwebsockets.h>
 #include <string.h>
 
 #include "app/build-config.h"
-#include "signaling/hub.h"
-#include "signaling/metrics.h"
+#include "app/relay-config.h"
 #include "signaling/protocol.h"
 
 /* Outgoing messages queued for one socket beyond which it is considered
  * stuck and closed; a client that reconnects replays chat from its last id. */
 #define MAX_QUEUED 4096
 #define TICK_MS 250
-
-struct _VtServer {
-  const VtConfig *config;
-  VtStore *store;
-  VtMetrics metrics;
-  VtHub *hub;
-  struct lws_context *lws;
-  struct lws_vhost *vhost;
-  struct lws_http_mount mounts[3];
-  struct lws_protocols protocols[2];
-  lws_retry_bo_t retry;
-  GHashTable *per_ip; /* ip string -> open WebSocket count */
-  GQueue dirty;       /* of Conn*: messages queued since the last flush */
-  gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
-  GSource *flusher;
-  guint tick_id;
-  gint64 started_us;
-  guint8 *scratch; /* LWS_PRE + VT_PROTOCOL_MAX_MESSAGE bytes for writes */
-  gsize scratch_len;
-};
-
-/* Per-connection state; lws allocates it zeroed for every wsi. */
-typedef struct {
-  VtServer *server;
-  struct lws *wsi;
-  VtPeer *peer;      /* WebSocket connections only */
-  char ip[64];
-  GByteArray *rx;    /* the message being assembled */
-  GQueue out;        /* of GBytes* */
-  GList dirty_link;  /* in server->dirty while data is set */
-  gboolean peer_closing; /* the client sent a close frame: nothing more to send */
-  guint16 close_code;
-  char close_reason[64];
-  GString *http_body; /* HTTP responses */
-  const char *http_type;
-} Conn;
 
 /* The hub works in wall-clock time: tokens, chat and the call log carry it. */
 static gint64 now_ms(void)
@@ -106,10 +67,11 @@ static void conn_close(gpointer data, guint16 code, const char *reason)
 
 static const VtTransport conn_transport = {conn_send, conn_close};
 
-static void conn_clear(Conn *c)
+void vt_server_conn_clear(Conn *c)
 {
   g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
   g_clear_pointer(&c->rx, g_byte_array_unref);
+  g_clear_pointer(&c->api_path, g_free);
   if (c->http_body)
     g_string_free(g_steal_pointer(&c->http_body), TRUE);
 }
@@ -223,15 +185,15 @@ static void drop_dirty(VtServer *s)
 /* Once per loop iteration, before anything is sent: the store's writes of
  * the last iteration are committed (one transaction for all of them; in a
  * burst of joins or chat that halves the server's work), then the messages
- * that tell of them go out. */
-static void flush(VtServer *s)
+ * that tell of them go out. FALSE when the commit failed. */
+gboolean vt_server_flush(VtServer *s)
 {
   g_autoptr(GError) error = NULL;
   s->batch_since_us = 0;
   vt_relay_wake_workers(vt_hub_relay(s->hub));
   if (vt_store_commit(s->store, &error)) {
     flush_dirty(s);
-    return;
+    return TRUE;
   }
   g_warning("store: %s; closing the %u sockets that were to hear of it", error->message,
             s->dirty.length);
@@ -239,6 +201,7 @@ static void flush(VtServer *s)
   g_autoptr(GPtrArray) lost = vt_store_take_lost_rooms(s->store);
   vt_hub_rooms_lost(s->hub, lost, now_ms());
   drop_dirty(s);
+  return FALSE;
 }
 
 static gboolean flush_due(VtServer *s)
@@ -259,7 +222,7 @@ static void flush_if_old(VtServer *s)
   if (!s->batch_since_us)
     s->batch_since_us = now;
   else if (now - s->batch_since_us >= MAX_BATCH_US)
-    flush(s);
+    vt_server_flush(s);
 }
 
 typedef struct {
@@ -280,7 +243,7 @@ static gboolean flush_check(GSource *source)
 
 static gboolean flush_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
-  flush(((FlushSource *)source)->server);
+  vt_server_flush(((FlushSource *)source)->server);
   return G_SOURCE_CONTINUE;
 }
 
@@ -390,7 +353,7 @@ static void ws_closed(VtServer *s, Conn *c)
   c->peer = NULL;
   ip_adjust(s, c->ip, -1);
   unmark_dirty(c);
-  conn_clear(c);
+  vt_server_conn_clear(c);
 }
 
 /* Assembles fragments; a message over the limit closes the socket with 1009
@@ -422,95 +385,6 @@ static int ws_receive(VtServer *s, Conn *c, struct lws *wsi, const void *in, siz
   return 0;
 }
 
-/* -- HTTP: /healthz and /metrics ------------------------------------------- */
-
-static void render_healthz(VtServer *s, GString *out)
-{
-  gboolean db = vt_store_ping(s->store);
-  VtRelay *relay = vt_hub_relay(s->hub);
-  g_string_append_printf(out,
-                         "{\"status\":\"%s\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT
-                         ",\"database\":%s,\"media\":%s,\"media_rooms\":%u}\n",
-                         db ? "ok" : "degraded", VT_VERSION,
-                         (g_get_monotonic_time() - s->started_us) / G_USEC_PER_SEC,
-                         db ? "true" : "false", vt_relay_media_on(relay) ? "true" : "false",
-                         vt_relay_room_count(relay));
-}
-
-static void render_metrics(VtServer *s, GString *out)
-{
-  guint open = 0;
-  GHashTableIter iter;
-  gpointer value;
-  g_hash_table_iter_init(&iter, s->per_ip);
-  while (g_hash_table_iter_next(&iter, NULL, &value))
-    open += GPOINTER_TO_UINT(value);
-  g_string_append_printf(
-      out,
-      "# HELP vitrine_connections Open WebSocket connections.\n"
-      "# TYPE vitrine_connections gauge\nvitrine_connections %u\n"
-      "# HELP vitrine_connections_total WebSocket connections accepted.\n"
-      "# TYPE vitrine_connections_total counter\nvitrine_connections_total %" G_GUINT64_FORMAT
-      "\n# HELP vitrine_connections_refused_total WebSocket handshakes refused.\n"
-      "# TYPE vitrine_connections_refused_total counter\n"
-      "vitrine_connections_refused_total %" G_GUINT64_FORMAT "\n"
-      "# HELP vitrine_messages_in_total Messages received.\n"
-      "# TYPE vitrine_messages_in_total counter\nvitrine_messages_in_total %" G_GUINT64_FORMAT
-      "\n# HELP vitrine_messages_out_total Messages sent.\n"
-      "# TYPE vitrine_messages_out_total counter\nvitrine_messages_out_total %" G_GUINT64_FORMAT
-      "\n# HELP vitrine_chat_messages_total Chat messages stored.\n"
-      "# TYPE vitrine_chat_messages_total counter\n"
-      "vitrine_chat_messages_total %" G_GUINT64_FORMAT "\n",
-      open, s->metrics.connections_total, s->metrics.connections_refused,
-      s->metrics.messages_in, s->metrics.messages_out, s->metrics.chat_messages);
-  vt_hub_render_metrics(s->hub, out);
-  vt_metrics_render_table(out, "vitrine_errors_total", "Errors reported to clients, by code.",
-                          "code", s->metrics.errors);
-  vt_metrics_render_table(out, "vitrine_auth_failures_total", "Failed joins, by code.", "code",
-                          s->metrics.auth_failures);
-  vt_metrics_render_table(out, "vitrine_media_connections_total",
-                          "Peer connections that came up or failed, by connection and reason.",
-                          "event", s->metrics.media);
-}
-
-static int http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path)
-{
-  c->server = s;
-  c->http_body = g_string_new(NULL);
-  int status = HTTP_STATUS_OK;
-  if (g_str_equal(path, "/healthz")) {
-    render_healthz(s, c->http_body);
-    c->http_type = "application/json";
-  } else if (g_str_equal(path, "/metrics")) {
-    render_metrics(s, c->http_body);
-    c->http_type = "text/plain; version=0.0.4";
-  } else {
-    return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : 0;
-  }
-  guint8 buf[LWS_PRE + 512];
-  guint8 *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-  if (lws_add_http_common_headers(wsi, status, c->http_type, c->http_body->len, &p, end) ||
-      lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-                                   (const unsigned char *)"no-store", 8, &p, end) ||
-      lws_finalize_write_http_header(wsi, start, &p, end))
-    return 1;
-  lws_callback_on_writable(wsi);
-  return 0;
-}
-
-static int http_writable(VtServer *s, Conn *c, struct lws *wsi)
-{
-  if (!c->http_body)
-    return 0;
-  g_autofree guint8 *buf = g_malloc(LWS_PRE + c->http_body->len);
-  memcpy(buf + LWS_PRE, c->http_body->str, c->http_body->len);
-  int n = lws_write(wsi, buf + LWS_PRE, c->http_body->len, LWS_WRITE_HTTP_FINAL);
-  g_string_free(g_steal_pointer(&c->http_body), TRUE);
-  if (n < 0)
-    return -1;
-  return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
 /* -- The protocol callback --------------------------------------------------- */
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -534,18 +408,22 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     if (!c->peer)
       return 0;
     if (vt_store_pending(s->store))
-      flush(s); /* nothing leaves before what it tells of is stored */
+      vt_server_flush(s); /* nothing leaves before what it tells of is stored */
     return conn_writable(c);
   case LWS_CALLBACK_CLOSED:
     ws_closed(s, c);
     return 0;
   case LWS_CALLBACK_HTTP:
-    return http_request(s, c, wsi, in ? (const char *)in : "");
+    return vt_server_http_request(s, c, wsi, in ? (const char *)in : "");
+  case LWS_CALLBACK_HTTP_BODY:
+    return vt_server_http_body(c, wsi, in, len);
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    return vt_server_http_body_done(s, c, wsi);
   case LWS_CALLBACK_HTTP_WRITEABLE:
-    return http_writable(s, c, wsi);
+    return vt_server_http_writable(c, wsi);
   case LWS_CALLBACK_CLOSED_HTTP:
-    if (c && c->http_body)
-      g_string_free(g_steal_pointer(&c->http_body), TRUE);
+    if (c)
+      vt_server_conn_clear(c);
     return 0;
   default:
     return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -571,9 +449,14 @@ static const struct lws_protocol_vhost_options mime_svg = {&mime_css, NULL, ".sv
 static const struct lws_protocol_vhost_options mime_types = {&mime_svg, NULL, ".html",
                                                              "text/html; charset=utf-8"};
 
+static const char *web_dir(VtServer *s)
+{
+  return s->config->web_dir ? s->config->web_dir : VT_SOURCE_WEB_DIR;
+}
+
 static void setup_mounts(VtServer *s)
 {
-  const char *web = s->config->web_dir ? s->config->web_dir : VT_SOURCE_WEB_DIR;
+  const char *web = web_dir(s);
   s->mounts[0] = (struct lws_http_mount){.mountpoint = "/healthz",
                                          .origin = "vitrine",
                                          .origin_protocol = LWSMPRO_CALLBACK,
@@ -584,7 +467,17 @@ static void setup_mounts(VtServer *s)
                                          .origin_protocol = LWSMPRO_CALLBACK,
                                          .mountpoint_len = 8,
                                          .mount_next = &s->mounts[2]};
-  s->mounts[2] = (struct lws_http_mount){.mountpoint = "/",
+  s->mounts[2] = (struct lws_http_mount){.mountpoint = "/api",
+                                         .origin = "vitrine",
+                                         .origin_protocol = LWSMPRO_CALLBACK,
+                                         .mountpoint_len = 4,
+                                         .mount_next = &s->mounts[3]};
+  s->mounts[3] = (struct lws_http_mount){.mountpoint = "/s",
+                                         .origin = "vitrine",
+                                         .origin_protocol = LWSMPRO_CALLBACK,
+                                         .mountpoint_len = 2,
+                                         .mount_next = &s->mounts[4]};
+  s->mounts[4] = (struct lws_http_mount){.mountpoint = "/",
                                          .origin = web,
                                          .def = "index.html",
                                          .extra_mimetypes = &mime_types,
@@ -681,6 +574,12 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
     return NULL;
   }
   s->vhost = lws_get_vhost_by_name(s->lws, "vitrine");
+  g_autofree char *base = config->public_url
+                              ? g_strdup(config->public_url)
+                              : g_strdup_printf("https://localhost:%u", vt_server_port(s));
+  VtApiConfig api_config = {.config = config, .hub = s->hub, .store = store,
+                            .base_url = base, .web_dir = web_dir(s)};
+  s->api = vt_api_new(&api_config);
   vt_store_set_batching(store, TRUE);
   s->flusher = flusher_new(s, g_main_loop_get_context(loop));
   s->tick_id = g_timeout_add(TICK_MS, tick, s);
@@ -706,6 +605,7 @@ void vt_server_free(VtServer *s)
     g_source_destroy(s->flusher);
   g_clear_pointer(&s->flusher, g_source_unref);
   g_clear_pointer(&s->lws, lws_context_destroy);
+  g_clear_pointer(&s->api, vt_api_free);
   g_clear_pointer(&s->hub, vt_hub_free);
   if (s->store)
     vt_store_set_batching(s->store, FALSE); /* commits what the last closes wrote */

@@ -294,6 +294,26 @@ static gboolean has_control_chars(const char *s)
   return FALSE;
 }
 
+#define ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+gboolean vt_token_valid_id(const char *s, gsize len)
+{
+  if (s == NULL || len == 0 || len > MAX_ID_BYTES)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (s[i] == '\0' || !strchr(ID_CHARS, s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean vt_token_valid_name(const char *s, gsize len)
+{
+  if (s == NULL || len == 0 || memchr(s, '\0', len) || !g_utf8_validate_len(s, len, NULL))
+    return FALSE;
+  g_autofree char *copy = g_strndup(s, len);
+  return g_utf8_strlen(copy, -1) <= MAX_NAME_CHARS && !has_control_chars(copy);
+}
+
 static gboolean check_string_rule(const char *name, const char *s, StringRule rule, GError **error)
 {
   gsize len = strlen(s);
@@ -304,8 +324,7 @@ static gboolean check_string_rule(const char *name, const char *s, StringRule ru
     return invalid_claim(error, name, "must be valid UTF-8");
   if (rule == RULE_NAME ? g_utf8_strlen(s, (gssize)len) > MAX_NAME_CHARS : len > MAX_ID_BYTES)
     return invalid_claim(error, name, "too long");
-  if (rule == RULE_ID && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                   "0123456789._-") != len)
+  if (rule == RULE_ID && strspn(s, ID_CHARS) != len)
     return invalid_claim(error, name, "must contain only [A-Za-z0-9._-]");
   if (rule != RULE_ID && has_control_chars(s))
     return invalid_claim(error, name, "must not contain control characters");

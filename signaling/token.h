@@ -48,6 +48,14 @@ GQuark vt_token_error_quark(void);
  * "missing_claim", "invalid_claim". */
 const char *vt_token_error_code(VtTokenError error);
 
+/* Whether len bytes are a valid id as the store and room claims need: 1-64
+ * bytes of [A-Za-z0-9._-]. For ids that arrive elsewhere (URL paths, config
+ * group names), so that they obey the same rules. */
+gboolean vt_token_valid_id(const char *s, gsize len);
+/* Whether len bytes are a valid display name, as the name claim needs: UTF-8,
+ * 1-64 characters, no control characters, no U+0000. */
+gboolean vt_token_valid_name(const char *s, gsize len);
+
 const char *vt_role_to_string(VtRole role);
 gboolean vt_role_from_string(const char *s, VtRole *out);
 

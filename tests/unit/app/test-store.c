@@ -774,6 +774,42 @@ static void test_batch_lost_rooms(Fixture *f, gconstpointer data)
   faulty_vfs_remove();
 }
 
+/* An invite is open until its visit is done; done keeps the first time,
+ * survives a restart, and a second invite with the same key is refused. */
+static void test_invites(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_cmpint(vt_store_invite_state(f->store, "p1"), ==, VT_INVITE_NONE);
+  g_assert_true(vt_store_invite_add(f->store, "p1", "shop-1", "pstaff", 1000, 901000, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(vt_store_invite_state(f->store, "p1"), ==, VT_INVITE_OPEN);
+  g_assert_false(vt_store_invite_add(f->store, "p1", "shop-1", "pstaff", 1000, 901000, &error));
+  g_assert_error(error, VT_STORE_ERROR, VT_STORE_ERROR_CONSTRAINT);
+  g_clear_error(&error);
+  g_assert_true(vt_store_invite_done(f->store, "p1", 5000, &error));
+  g_assert_true(vt_store_invite_done(f->store, "p1", 6000, &error));
+  g_assert_true(vt_store_invite_done(f->store, "nobody", 6000, &error));
+  g_assert_no_error(error);
+  reopen(f);
+  g_assert_cmpint(vt_store_invite_state(f->store, "p1"), ==, VT_INVITE_DONE);
+  g_assert_cmpint(raw_int(f->path, "SELECT done_ms FROM invites WHERE participant = 'p1'"), ==,
+                  5000);
+  g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM invites"), ==, 1);
+}
+
+/* A database made by the first schema gains the invites table. */
+static void test_migrate_from_1(Fixture *f, gconstpointer data)
+{
+  g_clear_pointer(&f->store, vt_store_free);
+  g_free(raw_query(f->path, "DROP TABLE invites"));
+  g_free(raw_query(f->path, "PRAGMA user_version = 1"));
+  reopen(f);
+  g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 2);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(vt_store_invite_add(f->store, "p1", "shop-1", "pstaff", 1, 2, &error));
+  g_assert_no_error(error);
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int main(int argc, char **argv)
@@ -796,6 +832,8 @@ int main(int argc, char **argv)
   ADD("/store/call-log/unknown-kind", test_call_log_unknown_kind);
   g_test_add_func("/store/call-log/kind-strings", test_kind_strings);
   ADD("/store/rooms/lifecycle", test_rooms);
+  ADD("/store/invites", test_invites);
+  ADD("/store/schema/migrate-from-1", test_migrate_from_1);
   ADD("/store/rooms/conflicts", test_rooms_conflicts);
   ADD("/store/batch/commit", test_batch_commit);
   ADD("/store/batch/refused-row", test_batch_refused_row);

@@ -557,6 +557,80 @@ static void test_ice_servers(Fixture *fx, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(t, "credential"), ==, expected);
 }
 
+/* Records an invite for the customer of store "a" whose name and sub are sub. */
+static void add_invite(Fixture *fx, const char *sub)
+{
+  VtToken claims = {.store = "a", .role = VT_ROLE_CUSTOMER, .name = (char *)sub,
+                    .sub = (char *)sub};
+  g_autofree char *id = vt_hub_participant_id(fx->hub, &claims);
+  g_assert_true(vt_store_invite_add(fx->store, id, "a", "pstaff", fx->now, fx->now + 60000, NULL));
+}
+
+/* A join that the hub refuses with invite_used, closing with 4001. */
+static void assert_invite_used(Fixture *fx, const char *sub)
+{
+  Fake *f = connect_peer(fx);
+  send_join(fx, f, "a", "customer", sub, NULL);
+  g_autoptr(JsonObject) err = take(f, "error");
+  g_assert_nonnull(err);
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "invite_used");
+  g_assert_cmpstr(json_object_get_string_member(err, "field"), ==, "token");
+  g_assert_true(f->closed);
+  g_assert_cmpuint(f->close_code, ==, VT_CLOSE_AUTH_FAILED);
+}
+
+/* An invite lasts one visit: a dropped socket comes back (in line and in the
+ * call), but leaving the line, the call's end, being removed or not coming
+ * back in time use it up. Tokens that are not invites are unaffected. */
+static void test_invite_one_visit(Fixture *fx, gconstpointer data)
+{
+  add_invite(fx, "inv-leave");
+  Fake *c = connect_peer(fx);
+  g_free(join(fx, c, "a", "customer", "inv-leave", NULL));
+  disconnect(fx, c); /* a reload while waiting */
+  c = connect_peer(fx);
+  g_free(join(fx, c, "a", "customer", "inv-leave", NULL));
+  send_text(fx, c, "{\"type\":\"leave\"}");
+  assert_invite_used(fx, "inv-leave");
+
+  add_invite(fx, "inv-call");
+  Fake *staff = connect_peer(fx), *cust = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  g_autofree char *cid = join(fx, cust, "a", "customer", "inv-call", NULL);
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, accept);
+  g_autoptr(JsonObject) room = take(cust, "room");
+  g_assert_nonnull(room);
+  disconnect(fx, cust); /* a reload during the call */
+  cust = connect_peer(fx);
+  send_join(fx, cust, "a", "customer", "inv-call", NULL);
+  g_autoptr(JsonObject) back = take(cust, "joined");
+  g_assert_cmpstr(json_object_get_string_member(back, "state"), ==, "room");
+  send_text(fx, staff, "{\"type\":\"end_call\"}");
+  g_autoptr(JsonObject) ended = take(cust, "call_ended");
+  g_assert_nonnull(ended);
+  assert_invite_used(fx, "inv-call");
+
+  add_invite(fx, "inv-away");
+  Fake *cust2 = connect_peer(fx);
+  g_autofree char *cid2 = join(fx, cust2, "a", "customer", "inv-away", NULL);
+  g_autofree char *accept2 = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid2);
+  send_text(fx, staff, accept2);
+  disconnect(fx, cust2);
+  fx->now += fx->config.reconnect_grace_ms;
+  vt_hub_tick(fx->hub, fx->now);
+  assert_invite_used(fx, "inv-away");
+
+  /* Not an invite: leaving and coming back is fine. */
+  Fake *plain = connect_peer(fx);
+  g_free(join(fx, plain, "a", "customer", "plain", NULL));
+  send_text(fx, plain, "{\"type\":\"leave\"}");
+  Fake *again = connect_peer(fx);
+  g_free(join(fx, again, "a", "customer", "plain", NULL));
+  g_assert_cmpuint(vt_hub_lobby_length(fx->hub, "a"), ==, 1);
+  g_assert_cmpuint(vt_hub_lobby_length(fx->hub, "nowhere"), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -579,5 +653,6 @@ int main(int argc, char **argv)
   ADD("/hub/history-batches", test_history_batches);
   ADD("/hub/restart-resume", test_restart_resume);
   ADD("/hub/restart-abandoned", test_restart_abandoned);
+  ADD("/hub/invite-one-visit", test_invite_one_visit);
   return g_test_run();
 }

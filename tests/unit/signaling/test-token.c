@@ -795,6 +795,30 @@ static void add_claim_cases(void)
   }
 }
 
+/* The id and name rules, as used for URL paths, config groups and API bodies. */
+static void test_valid_id_and_name(void)
+{
+  g_assert_true(vt_token_valid_id("shop-42", 7));
+  g_assert_true(vt_token_valid_id("A.b_c-9", 7));
+  g_assert_false(vt_token_valid_id("", 0));
+  g_assert_false(vt_token_valid_id("shop 42", 7));
+  g_assert_false(vt_token_valid_id("shop/42", 7));
+  g_assert_false(vt_token_valid_id("ab\0c", 4));
+  g_autofree char *long_id = g_strnfill(65, 'a');
+  g_assert_true(vt_token_valid_id(long_id, 64));
+  g_assert_false(vt_token_valid_id(long_id, 65));
+
+  g_assert_true(vt_token_valid_name("Dana", 4));
+  g_assert_true(vt_token_valid_name("Zoë 👋", strlen("Zoë 👋")));
+  g_assert_false(vt_token_valid_name("", 0));
+  g_assert_false(vt_token_valid_name("a\nb", 3));
+  g_assert_false(vt_token_valid_name("a\0b", 3));
+  g_assert_false(vt_token_valid_name("\xff", 1));
+  g_autofree char *long_name = g_strnfill(65, 'x');
+  g_assert_true(vt_token_valid_name(long_name, 64));
+  g_assert_false(vt_token_valid_name(long_name, 65));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -825,6 +849,7 @@ int main(int argc, char **argv)
   g_test_add_func("/token/claims/lengths", test_claim_lengths);
   g_test_add_func("/token/claims/surrogates", test_claim_surrogates);
   g_test_add_func("/token/claims/optional-absent", test_claims_optional_absent);
+  g_test_add_func("/token/valid-id-and-name", test_valid_id_and_name);
   add_claim_cases();
 
   return g_test_run();

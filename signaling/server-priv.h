@@ -1,0 +1,63 @@
+/* The server's state, shared by server.c (the WebSocket side, setup) and
+ * server-http.c (HTTP: /healthz, /metrics and the API's requests and
+ * responses). Nothing else includes this. */
+#pragma once
+
+#include <libwebsockets.h>
+
+#include "signaling/api.h"
+#include "signaling/hub.h"
+#include "signaling/metrics.h"
+#include "signaling/server.h"
+
+struct _VtServer {
+  const VtConfig *config;
+  VtStore *store;
+  VtMetrics metrics;
+  VtHub *hub;
+  VtApi *api;
+  struct lws_context *lws;
+  struct lws_vhost *vhost;
+  struct lws_http_mount mounts[5];
+  struct lws_protocols protocols[2];
+  lws_retry_bo_t retry;
+  GHashTable *per_ip;    /* ip string -> open WebSocket count */
+  GQueue dirty;          /* of Conn*: messages queued since the last flush */
+  gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
+  GSource *flusher;
+  guint tick_id;
+  gint64 started_us;
+  guint8 *scratch; /* LWS_PRE + VT_PROTOCOL_MAX_MESSAGE bytes for writes */
+  gsize scratch_len;
+};
+
+/* Per-connection state; lws allocates it zeroed for every wsi. */
+typedef struct {
+  VtServer *server;
+  struct lws *wsi;
+  VtPeer *peer; /* WebSocket connections only */
+  char ip[64];
+  GByteArray *rx;        /* the message (or API request body) being assembled */
+  GQueue out;            /* of GBytes* */
+  GList dirty_link;      /* in server->dirty while data is set */
+  gboolean peer_closing; /* the client sent a close frame: nothing more to send */
+  guint16 close_code;
+  char close_reason[64];
+  GString *http_body; /* HTTP responses */
+  const char *http_type;
+  char *api_path;      /* an API POST whose body is being read */
+  gboolean http_close; /* close after this response (a body left unread) */
+} Conn;
+
+/* server.c */
+/* Commits the store's open batch, then sends what the hub queued; FALSE when
+ * the commit failed (the sockets that were to hear of it are closed). */
+gboolean vt_server_flush(VtServer *s);
+/* Frees what a connection holds (WebSocket or HTTP). */
+void vt_server_conn_clear(Conn *c);
+
+/* server-http.c: the LWS_CALLBACK_HTTP* cases of the protocol callback. */
+int vt_server_http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path);
+int vt_server_http_body(Conn *c, struct lws *wsi, const void *in, size_t len);
+int vt_server_http_body_done(VtServer *s, Conn *c, struct lws *wsi);
+int vt_server_http_writable(Conn *c, struct lws *wsi);
