@@ -9,6 +9,7 @@
 #define MAX_SOURCE_ARG 4096
 #define MAX_DIMENSION 4096
 #define MAX_FPS 120
+#define MAX_KEYFRAME_INTERVAL 600 /* seconds */
 
 void vt_client_options_free(VtClientOptions *options)
 {
@@ -132,7 +133,7 @@ typedef struct {
   char **local_addresses;
   gboolean subscribe, insecure, json, relay_only;
   double duration;
-  int width, height, fps;
+  int width, height, fps, keyframe_interval;
 } RawOptions;
 
 static void raw_options_clear(RawOptions *raw)
@@ -159,6 +160,8 @@ static gboolean parse_raw(int argc, char **argv, RawOptions *raw, GError **error
       {"height", 0, 0, G_OPTION_ARG_INT, &raw->height, "Published video height (default 480)",
        "PX"},
       {"fps", 0, 0, G_OPTION_ARG_INT, &raw->fps, "Published frame rate (default 30)", "N"},
+      {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &raw->keyframe_interval,
+       "Seconds between periodic keyframes (default 2; a joiner gets one at once)", "S"},
       {"subscribe", 0, 0, G_OPTION_ARG_NONE, &raw->subscribe,
        "Receive and decode the other participants' tracks", NULL},
       {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &raw->duration,
@@ -191,17 +194,19 @@ static gboolean apply_media(const RawOptions *raw, VtClientOptions *o, GError **
     return FALSE;
   if (!check_range("width", raw->width, MAX_DIMENSION, error) ||
       !check_range("height", raw->height, MAX_DIMENSION, error) ||
-      !check_range("fps", raw->fps, MAX_FPS, error))
+      !check_range("fps", raw->fps, MAX_FPS, error) ||
+      !check_range("keyframe-interval", raw->keyframe_interval, MAX_KEYFRAME_INTERVAL, error))
     return FALSE;
   o->width = (guint)raw->width;
   o->height = (guint)raw->height;
   o->fps = (guint)raw->fps;
+  o->keyframe_interval_s = (guint)raw->keyframe_interval;
   return TRUE;
 }
 
 gboolean vt_client_options_parse(int argc, char **argv, VtClientOptions **out, GError **error)
 {
-  RawOptions raw = {.width = 640, .height = 480, .fps = 30};
+  RawOptions raw = {.width = 640, .height = 480, .fps = 30, .keyframe_interval = 2};
   g_autoptr(VtClientOptions) o = g_new0(VtClientOptions, 1);
   gboolean ok = parse_raw(argc, argv, &raw, error);
   if (ok && (!raw.server || !raw.token || !*raw.token)) {

@@ -32,6 +32,7 @@ typedef struct {
   char *source_arg; /* device (V4L2) or path (FILE); NULL otherwise */
   VtClientCodec codec;
   guint width, height, fps;
+  guint keyframe_interval_s; /* periodic keyframes of the published video */
 
   gboolean subscribe;
   double duration_s; /* 0: until SIGINT/SIGTERM */

@@ -37,6 +37,7 @@ struct _VtClientPublisher {
   char *source_arg;
   VtClientCodec codec;
   guint width, height, fps;
+  guint keyframe_interval_s;
 
   GstElement *pipeline;
   VtClientPeer *peer;
@@ -104,7 +105,8 @@ static GstElement *last(GPtrArray *chain)
 
 static gboolean append_video_encoder(VtClientPublisher *pub, GPtrArray *chain, GError **error)
 {
-  guint keyframe_interval = pub->fps * 2; /* a lost keyframe costs at most 2 s */
+  /* A lost keyframe costs at most this long (a joiner asks for one at once). */
+  guint keyframe_interval = pub->fps * pub->keyframe_interval_s;
   if (pub->codec == VT_CLIENT_CODEC_VP8) {
     if (!append(chain, "vp8enc", error))
       return FALSE;
@@ -424,6 +426,7 @@ VtClientPublisher *vt_client_publisher_new(const VtClientOptions *options,
   pub->width = options->width;
   pub->height = options->height;
   pub->fps = options->fps;
+  pub->keyframe_interval_s = options->keyframe_interval_s;
   pub->events = events;
   pub->user = user;
   g_mutex_init(&pub->lock);

@@ -121,7 +121,10 @@ async function startCall(server, { phone, desk }, names, shoot = null) {
     `${server.origin}/customer.html#token=${await server.token('shop', 'customer', names.customer)}`,
   );
   await customer.getByRole('radio', { name: /Trade-in/ }).check();
-  if (shoot) await shoot(customer, 'customer-start');
+  if (shoot) {
+    await shoot(customer, 'customer-start');
+    await assertNoSidewaysScroll(customer, 'start');
+  }
   await customer.getByRole('button', { name: 'Talk to the store' }).click();
   await customer.getByText('You are number 1 in line').waitFor();
   await customer.locator('#preview-box').waitFor();

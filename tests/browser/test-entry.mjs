@@ -176,6 +176,11 @@ test('the walk-in page queues a customer, and says when it cannot', { timeout: T
   await page.goto(`${server.origin}/s/shop`);
   await page.getByRole('heading', { name: 'Talk to Corner Phones on video' }).waitFor();
   await screenshot(page, 'walk-in');
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client, `the walk-in page is ${scroll}px wide in ${client}px`);
   // Name and topic are asked for.
   await page.getByRole('button', { name: 'Join the line' }).click();
   await page.getByText('Please tell us your name.').waitFor();
