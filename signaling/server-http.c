@@ -94,7 +94,12 @@ static int api_send(Conn *c, struct lws *wsi, VtApiResponse *resp)
   return rc;
 }
 
-/* Answers a body over the limit at once and closes after, unread rest and all. */
+/* A body over the limit is read to its end and dropped (up to this much),
+ * so that the client, which writes the whole body before it reads, gets the
+ * answer instead of a broken pipe; a larger one is answered at once. */
+#define DRAIN_MAX (256 * 1024)
+
+/* Answers a body over the limit and closes after. */
 static int api_too_large(Conn *c, struct lws *wsi)
 {
   VtApiResponse resp = {0};
@@ -102,8 +107,22 @@ static int api_too_large(Conn *c, struct lws *wsi)
                         "The request body is larger than 8 KB.");
   g_clear_pointer(&c->api_path, g_free);
   g_clear_pointer(&c->rx, g_byte_array_unref);
+  c->draining = FALSE;
   c->http_close = TRUE;
   return api_send(c, wsi, &resp);
+}
+
+/* Reads the rest of an over-long body, keeping none of it; the answer goes
+ * out when it has all come (vt_server_http_body_done). */
+static int api_drain(Conn *c, const char *path)
+{
+  g_clear_pointer(&c->rx, g_byte_array_unref);
+  if (path != c->api_path) {
+    g_free(c->api_path);
+    c->api_path = g_strdup(path);
+  }
+  c->draining = TRUE;
+  return 0;
 }
 
 static int api_answer(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method, const char *path)
@@ -154,8 +173,10 @@ static int api_request(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method
     return api_answer(s, c, wsi, method, path);
   lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH);
   guint64 expected = g_ascii_strtoull(length, NULL, 10);
-  if (expected > VT_API_MAX_BODY)
+  if (expected > DRAIN_MAX)
     return api_too_large(c, wsi);
+  if (expected > VT_API_MAX_BODY)
+    return api_drain(c, path);
   if (expected == 0) /* lws reports no body to come */
     return api_answer(s, c, wsi, VT_API_POST, path);
   c->api_path = g_strdup(path);
@@ -165,10 +186,10 @@ static int api_request(VtServer *s, Conn *c, struct lws *wsi, VtApiMethod method
 
 int vt_server_http_body(Conn *c, struct lws *wsi, const void *in, size_t len)
 {
-  if (!c->api_path)
-    return 0; /* already answered */
+  if (!c->api_path || c->draining)
+    return 0; /* already answered, or read only to be dropped */
   if (c->rx->len + len > VT_API_MAX_BODY)
-    return api_too_large(c, wsi);
+    return api_drain(c, c->api_path);
   g_byte_array_append(c->rx, in, len);
   return 0;
 }
@@ -177,8 +198,20 @@ int vt_server_http_body_done(VtServer *s, Conn *c, struct lws *wsi)
 {
   if (!c->api_path)
     return 0;
+  if (c->draining)
+    return api_too_large(c, wsi);
   g_autofree char *path = g_steal_pointer(&c->api_path);
   return api_answer(s, c, wsi, VT_API_POST, path);
+}
+
+/* Anything but a GET outside the API (a POST's body would be read as the
+ * next request of a kept-alive connection): 404, and the connection closes. */
+static int not_found_and_close(Conn *c, struct lws *wsi)
+{
+  VtApiResponse resp = {0};
+  vt_api_response_error(&resp, HTTP_STATUS_NOT_FOUND, "not_found", "There is nothing here.");
+  c->http_close = TRUE;
+  return api_send(c, wsi, &resp);
 }
 
 int vt_server_http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path)
@@ -186,8 +219,11 @@ int vt_server_http_request(VtServer *s, Conn *c, struct lws *wsi, const char *pa
   char full[512];
   VtApiMethod method;
   c->server = s;
-  if (request_line(wsi, &method, full, sizeof full) && vt_api_owns_path(full))
+  gboolean known = request_line(wsi, &method, full, sizeof full);
+  if (known && vt_api_owns_path(full))
     return api_request(s, c, wsi, method, full);
+  if (!known || method != VT_API_GET)
+    return not_found_and_close(c, wsi);
   c->http_body = g_string_new(NULL);
   if (g_str_equal(path, "/healthz")) {
     render_healthz(s, c->http_body);

@@ -46,6 +46,7 @@ typedef struct {
   GString *http_body; /* HTTP responses */
   const char *http_type;
   char *api_path;      /* an API POST whose body is being read */
+  gboolean draining;   /* its body is over the limit: read to the end, kept nowhere */
   gboolean http_close; /* close after this response (a body left unread) */
 } Conn;
 
