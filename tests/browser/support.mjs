@@ -1,6 +1,8 @@
 // Shared by the browser tests: the real `vitrine serve` on loopback and the
 // flags headless Chromium runs with.
 import { execFile, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -234,4 +236,30 @@ export async function waitForMedia(page, read, ready, what, timeout = STEP_MS) {
 export function peekClaims(token) {
   const payload = token.split('.')[1];
   return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+}
+
+// ---- pages ----
+
+/**
+ * Collects into `problems` what would show a broken page (uncaught errors,
+ * Content-Security-Policy refusals, modules that did not load), and gives
+ * the page the suite's step timeout. Returns the page.
+ */
+export function watchPage(page, label, problems) {
+  page.on('pageerror', (error) => problems.push(`${label}: uncaught ${error.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Failed to load module|SyntaxError/.test(msg.text())) {
+      problems.push(`${label}: ${msg.text()}`);
+    }
+  });
+  page.setDefaultTimeout(STEP_MS);
+  return page;
+}
+
+/** Saves a screenshot to VT_SCREENSHOT_DIR (ctest: screenshots/ in the build folder), if set. */
+export async function screenshot(page, name) {
+  const dir = process.env.VT_SCREENSHOT_DIR;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
 }

@@ -17,7 +17,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,13 +29,14 @@ import {
   CHROMIUM_ARGS,
   STEP_MS,
   Server,
+  screenshot,
+  watchPage,
   received,
   recordMediaIn,
   sent,
   waitForMedia,
 } from './support.mjs';
 
-const SCREENSHOTS = process.env.VT_SCREENSHOT_DIR;
 const TEST_MS = 300_000;
 // "Stops": what arrives in this long after the switch-off, allowing for
 // what was already on its way.
@@ -43,22 +44,7 @@ const QUIET_MS = 2000;
 
 const problems = [];
 
-function watch(page, label) {
-  page.on('pageerror', (error) => problems.push(`${label}: uncaught ${error.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Failed to load module|SyntaxError/.test(msg.text())) {
-      problems.push(`${label}: ${msg.text()}`);
-    }
-  });
-  page.setDefaultTimeout(STEP_MS);
-  return page;
-}
-
-async function screenshot(page, name) {
-  if (!SCREENSHOTS) return;
-  await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-}
+const watch = (page, label) => watchPage(page, label, problems);
 
 /** A phone-sized page must never scroll sideways. */
 async function assertNoSidewaysScroll(page, state) {

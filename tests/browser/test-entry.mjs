@@ -13,34 +13,18 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { BINARY, CHROMIUM, CHROMIUM_ARGS, STEP_MS, Server, peekClaims } from './support.mjs';
+import { BINARY, CHROMIUM, CHROMIUM_ARGS, STEP_MS, Server, peekClaims, screenshot, watchPage } from './support.mjs';
 
-const SCREENSHOTS = process.env.VT_SCREENSHOT_DIR;
 const TEST_MS = 240_000;
 const problems = [];
 
-function watch(page, label) {
-  page.on('pageerror', (error) => problems.push(`${label}: uncaught ${error.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Failed to load module|SyntaxError/.test(msg.text())) {
-      problems.push(`${label}: ${msg.text()}`);
-    }
-  });
-  page.setDefaultTimeout(STEP_MS);
-  return page;
-}
-
-async function screenshot(page, name) {
-  if (!SCREENSHOTS) return;
-  await mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-}
+const watch = (page, label) => watchPage(page, label, problems);
 
 // Opening hours that exclude the present moment: a one-minute window twelve
 // hours away, on every day.
