@@ -80,12 +80,6 @@ async function oneCall(server, browser, i) {
   const staff = await desk.newPage();
   await staff.goto(`${server.origin}/staff.html#token=${await server.token('bench', 'staff', `Staff ${i}`)}`);
   const customer = await phone.newPage();
-  const weight = { bytes: 0 };
-  customer.on('response', async (r) => {
-    if (['script', 'stylesheet'].includes(r.request().resourceType())) {
-      weight.bytes += (await r.body().catch(() => Buffer.alloc(0))).length;
-    }
-  });
   await customer.goto(`${server.origin}/customer.html#token=${await server.token('bench', 'customer', `Customer ${i}`)}`);
   await customer.getByRole('radio', { name: /Trade-in/ }).check();
   await customer.getByRole('button', { name: 'Talk to the store' }).click();
@@ -98,13 +92,21 @@ async function oneCall(server, browser, i) {
   await accept.click();
   const [atStaff, atCustomer] = await Promise.all([firstFrame(staff), firstFrame(customer)]);
   const [staffUp, customerUp] = await Promise.all([upTimes(staff), upTimes(customer)]);
+  // What the customer's phone downloads to run the page: scripts and styles,
+  // uncompressed (the server sends them so).
+  const weight = await customer.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((e) => /\.(js|css)$/.test(new URL(e.name).pathname))
+      .reduce((sum, e) => sum + e.decodedBodySize, 0),
+  );
   await Promise.all([phone.close(), desk.close()]);
   return {
     clickToStaff: atStaff - clicked,
     clickToCustomer: atCustomer - clicked,
     upToStaff: atStaff - Math.max(customerUp.publish, staffUp.subscribe),
     upToCustomer: atCustomer - Math.max(staffUp.publish, customerUp.subscribe),
-    weight: weight.bytes,
+    weight,
   };
 }
 
