@@ -162,8 +162,12 @@ export class CustomerMedia {
       await this.#camera.setCameraOn(false);
       return;
     }
-    if (this.#mode !== 'full') this.#setMode('full');
-    await this.#camera.setCameraOn(true);
+    // From sound or chat only: the camera, and the microphone if missing.
+    if (this.#mode !== 'full' && !this.#camera.hasMicrophone) await this.start('full');
+    else {
+      this.#setMode('full');
+      await this.#camera.setCameraOn(true);
+    }
   }
 
   #cameraChanged() {

@@ -310,6 +310,7 @@ function connect(token) {
     lobby.accepting = null;
     alertBox.hide();
     showCall(true);
+    othersLeft(); // back in a call (a reload) whose customer is away or gone
   });
   client.on('call_ended', () => {
     room.clear();
