@@ -4,12 +4,11 @@
 // A phone's rear camera comes first (facingMode "environment"): customers
 // show an item, not their face. Turning the camera off stops its track, so
 // that the camera's light goes out; muting keeps the microphone's track but
-// sends nothing. Every failure is classified (see PROBLEMS) so that pages can
+// sends nothing. Every failure is classified (see classify) so that pages can
 // say in plain words what happened and what to do in this browser.
 
-export const PROBLEMS = ['insecure', 'denied', 'no-device', 'in-use', 'unknown'];
-
-/** The kind of failure behind a getUserMedia error (one of PROBLEMS). */
+/** The kind of failure behind a getUserMedia error: 'insecure', 'denied',
+ * 'no-device', 'in-use' or 'unknown'. */
 export function classify(error) {
   switch (error?.name) {
     case 'NotAllowedError':
@@ -76,11 +75,6 @@ export class Camera extends EventTarget {
 
   get facing() {
     return this.#facing;
-  }
-
-  /** A stream of what the preview shows (the camera only). */
-  get previewStream() {
-    return this.#video ? new MediaStream([this.#video]) : null;
   }
 
   /**

@@ -41,7 +41,7 @@ export class Quality extends EventTarget {
   #call;
   #timer = 0;
   #previous = new Map(); // stats id -> {stats, at}
-  #lastFrameAt = new Map(); // trackId -> when framesDecoded last grew
+  #frames = new Map(); // trackId -> {count, at}: framesDecoded, and when it last grew
   #latest = null;
 
   constructor(call) {
@@ -57,7 +57,7 @@ export class Quality extends EventTarget {
     clearInterval(this.#timer);
     this.#timer = 0;
     this.#previous.clear();
-    this.#lastFrameAt.clear();
+    this.#frames.clear();
   }
 
   get latest() {
@@ -114,14 +114,13 @@ export class Quality extends EventTarget {
   // A video whose decoded frame count has not grown for STALL_MS.
   #stalled(s, at) {
     if (s.kind !== 'video') return false;
-    const before = this.#previous.get(`frames:${s.trackIdentifier}`);
-    const frames = s.framesDecoded ?? 0;
-    this.#previous.set(`frames:${s.trackIdentifier}`, frames);
-    if (before === undefined || frames > before || !this.#lastFrameAt.has(s.trackIdentifier)) {
-      this.#lastFrameAt.set(s.trackIdentifier, at);
+    const count = s.framesDecoded ?? 0;
+    const last = this.#frames.get(s.trackIdentifier);
+    if (!last || count > last.count) {
+      this.#frames.set(s.trackIdentifier, { count, at });
       return false;
     }
-    return at - this.#lastFrameAt.get(s.trackIdentifier) >= STALL_MS;
+    return at - last.at >= STALL_MS;
   }
 }
 
