@@ -72,14 +72,41 @@ static void on_keyframe_request(VtMediaPeer *p, guint32 ssrc, gint64 now_us)
     vt_forward_request_keyframe(slot->track, now_us, FALSE);
 }
 
-static void on_remb(VtMediaPeer *p, const VtRtcpPacket *pkt)
+/* What the relay delivered to the slot since its previous REMB, in bits per
+ * second (0 the first time: nothing to compare yet). */
+static guint64 delivered_since_remb(VtSubSlot *slot, gint64 now_us)
 {
-  guint32 bps = pkt->remb_bitrate > G_MAXUINT32 ? G_MAXUINT32 : (guint32)pkt->remb_bitrate;
-  for (unsigned i = 0; i < pkt->n_items; i++) {
+  guint64 bps = 0;
+  gint64 elapsed = now_us - slot->remb_mark_us;
+  if (slot->remb_mark_us && elapsed > 0)
+    bps = (guint64)(guint32)(slot->octets - slot->remb_mark_octets) * 8 * G_USEC_PER_SEC /
+          (guint64)elapsed;
+  slot->remb_mark_us = now_us;
+  slot->remb_mark_octets = slot->octets;
+  return bps;
+}
+
+/* A subscriber's estimate limits the publisher only when it is below what
+ * the relay delivers to that subscriber now: the subscriber's link is
+ * congested. A browser's receive-side estimate grows to at most 1.5 times
+ * what it receives, so passing it on as it is would hold the publisher at
+ * its own start rate for many seconds. */
+static void on_remb(VtMediaPeer *p, const VtRtcpPacket *pkt, gint64 now_us)
+{
+  guint64 bps = pkt->remb_bitrate;
+  guint64 delivered = 0;
+  VtSubSlot *slots[VT_RTCP_MAX_REMB_SSRCS];
+  unsigned n = 0;
+  for (unsigned i = 0; i < pkt->n_items && n < G_N_ELEMENTS(slots); i++) {
     VtSubSlot *slot = slot_by_ssrc(p, vt_rtcp_packet_ssrc_at(pkt, i));
-    if (slot)
-      slot->remb_bps = bps;
+    if (slot) {
+      delivered += delivered_since_remb(slot, now_us);
+      slots[n++] = slot;
+    }
   }
+  gboolean congested = delivered > 0 && bps < delivered;
+  for (unsigned i = 0; i < n; i++)
+    slots[i]->remb_bps = congested ? (guint32)MIN(bps, G_MAXUINT32) : 0;
 }
 
 void vt_feedback_subscriber_rtcp(VtMediaPeer *p, const uint8_t *buf, size_t len, gint64 now_us)
@@ -105,7 +132,7 @@ void vt_feedback_subscriber_rtcp(VtMediaPeer *p, const uint8_t *buf, size_t len,
       }
       break;
     case VT_RTCP_KIND_REMB:
-      on_remb(p, &pkt);
+      on_remb(p, &pkt, now_us);
       break;
     default:
       break;
@@ -208,6 +235,17 @@ static void report_to_subscriber(VtMediaPeer *p, gint64 now_us)
   }
 }
 
+void vt_feedback_send_twcc(VtMediaPeer *p, gint64 now_us)
+{
+  if (!p->twcc || !p->pub || !vt_transport_is_up(p->pub))
+    return;
+  guint32 media_ssrc = p->n_tracks ? p->tracks[0]->ssrc : 0;
+  uint8_t buf[RTCP_BUF + VT_SRTP_MAX_RTCP_OVERHEAD];
+  int len;
+  while ((len = vt_twcc_build(p->twcc, buf, RTCP_BUF, p->rtcp_ssrc, media_ssrc, now_us)) > 0)
+    vt_transport_send_rtcp(p->pub, buf, (size_t)len, sizeof buf);
+}
+
 void vt_feedback_tick(VtMediaRoom *room, gint64 now_us)
 {
   gboolean reports = now_us >= room->next_report_us;
@@ -218,6 +256,8 @@ void vt_feedback_tick(VtMediaRoom *room, gint64 now_us)
   g_hash_table_iter_init(&it, room->peers);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     VtMediaPeer *p = value;
+    if (p->twcc && vt_twcc_due(p->twcc, now_us))
+      vt_feedback_send_twcc(p, now_us);
     for (guint i = 0; i < p->n_tracks; i++) {
       VtPubTrack *t = p->tracks[i];
       vt_forward_keyframe_due(t, now_us);

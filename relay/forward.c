@@ -13,6 +13,11 @@
 #include "relay/rtcp.h"
 
 #define RTX_OSN_LEN 2 /* RFC 4588: the original sequence number */
+/* A keyframe replayed to a new subscriber: at most this old, and at most
+ * this many packets from its start to the newest (a burst the subscriber's
+ * link takes at once). */
+#define REPLAY_MAX_AGE_US (250 * 1000)
+#define REPLAY_MAX_PACKETS 128
 
 static VtPubTrack *track_by_mid(VtMediaPeer *p, const uint8_t *buf, size_t len,
                                 const VtRtpHeader *h)
@@ -115,8 +120,11 @@ static void send_to_slot(VtSubSlot *slot, uint8_t *scratch, const uint8_t *buf, 
 static void deliver(VtPubTrack *t, uint8_t *buf, size_t len, const VtRtpHeader *h, gint64 now)
 {
   gboolean keyframe = t->kind == VT_SDP_KIND_VIDEO && starts_keyframe(t, buf, h);
-  if (keyframe)
+  if (keyframe) {
     vt_keyframe_pacer_keyframe(&t->keyframes, now);
+    t->keyframe_seen = TRUE;
+    t->keyframe_seq = h->seq;
+  }
   uint8_t *scratch = t->owner->room->scratch;
   for (guint i = 0; i < t->slots->len; i++)
     send_to_slot(g_ptr_array_index(t->slots, i), scratch, buf, len, h, keyframe);
@@ -124,6 +132,20 @@ static void deliver(VtPubTrack *t, uint8_t *buf, size_t len, const VtRtpHeader *
     VtTap *tap = &g_array_index(t->taps, VtTap, i);
     tap->fn(tap->data, buf, len);
   }
+}
+
+/* For transport-wide feedback: every packet that carries the number counts,
+ * retransmissions and the publisher's padding-only probes too. */
+static void note_arrival(VtMediaPeer *p, const VtPubTrack *t, const uint8_t *buf, size_t len,
+                         const VtRtpHeader *h, gint64 now_us)
+{
+  guint8 id = t->ext_ids[VT_SDP_EXT_TWCC];
+  VtRtpExtElement el;
+  if (!p->twcc || id == 0 || vt_rtp_ext_find(buf, len, h, id, &el) < 0 || el.len != 2)
+    return;
+  guint16 seq = (guint16)(buf[el.offset] << 8 | buf[el.offset + 1]);
+  if (vt_twcc_on_packet(p->twcc, seq, now_us))
+    vt_feedback_send_twcc(p, now_us);
 }
 
 void vt_forward_publisher_rtp(VtMediaPeer *p, uint8_t *buf, size_t len, gint64 now_us)
@@ -135,6 +157,7 @@ void vt_forward_publisher_rtp(VtMediaPeer *p, uint8_t *buf, size_t len, gint64 n
   VtPubTrack *t = find_track(p, buf, len, &h, &rtx);
   if (G_UNLIKELY(t == NULL))
     return; /* an SSRC the offer did not announce */
+  note_arrival(p, t, buf, len, &h, now_us);
   if (rtx) {
     len = unwrap_rtx(t, buf, len, &h);
     if (len == 0 || h.payload_len == 0) {
@@ -205,6 +228,38 @@ void vt_forward_resend(VtSubSlot *slot, guint16 seq, gint64 now_us)
 }
 
 /* ---- keyframes ----------------------------------------------------------------- */
+
+/* Why: a subscriber's connection comes up some 20-80 ms after its answer,
+ * and the keyframe the relay asked for at the answer may have come before
+ * that. Asking again would cost a round trip and the encoder's latency
+ * (100-200 ms in Chromium); the packets are in the cache already. */
+gboolean vt_forward_replay_keyframe(VtSubSlot *slot, gint64 now_us)
+{
+  VtPubTrack *t = slot->track;
+  if (!t || !t->cache || !t->keyframe_seen || !slot->accepted || !slot->need_keyframe ||
+      now_us - t->keyframes.last_keyframe_us > REPLAY_MAX_AGE_US)
+    return FALSE;
+  guint16 from = t->keyframe_seq;
+  guint count = (guint16)(t->seq.max_seq - from) + 1u;
+  if (count > REPLAY_MAX_PACKETS)
+    return FALSE;
+  const uint8_t *pkt;
+  size_t len;
+  /* All or nothing: a gap would leave the decoder with a broken frame. */
+  for (guint i = 0; i < count; i++)
+    if (vt_rtx_cache_get(t->cache, (guint16)(from + i), now_us, REPLAY_MAX_AGE_US * 2, &pkt,
+                         &len) < 0)
+      return FALSE;
+  for (guint i = 0; i < count; i++) {
+    VtRtpHeader h;
+    if (vt_rtx_cache_get(t->cache, (guint16)(from + i), now_us, REPLAY_MAX_AGE_US * 2, &pkt,
+                         &len) < 0 ||
+        vt_rtp_parse(pkt, len, &h) < 0)
+      break;
+    send_to_slot(slot, t->owner->room->scratch, pkt, len, &h, i == 0);
+  }
+  return !slot->need_keyframe;
+}
 
 /* Sends a PLI, or a FIR if that is what the publisher takes. Returns FALSE if
  * it could not go out (the publish connection is not up). */

@@ -14,6 +14,7 @@
 #include "relay/rtcp.h"
 #include "relay/rtp.h"
 #include "relay/transport.h"
+#include "relay/twcc.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,8 @@ typedef struct {
   guint32 sr_rtp;
   gint64 sr_local_us;
   VtKeyframePacer keyframes; /* requests towards the publisher (video) */
+  gboolean keyframe_seen;    /* keyframe_seq is the first packet of the latest */
+  guint16 keyframe_seq;
   guint8 fir_seq;
   GPtrArray *slots; /* VtSubSlot*, not owned */
   GArray *taps;     /* VtTap */
@@ -73,7 +76,9 @@ struct _VtSubSlot {
   guint16 rtx_seq;
   guint32 packets;
   guint32 octets;
-  guint32 remb_bps; /* 0: none reported */
+  guint32 remb_bps; /* the subscriber's REMB while congested, else 0 */
+  gint64 remb_mark_us; /* when its previous REMB came, and octets by then */
+  guint32 remb_mark_octets;
 };
 
 /* A snapshot of one offered m-line, kept until its answer arrives. */
@@ -93,6 +98,7 @@ struct _VtMediaPeer {
   GPtrArray *pub_candidates;
   gboolean pub_answered;
   gboolean pub_remb;
+  VtTwcc *twcc; /* arrivals to report; NULL unless transport-cc was negotiated */
   VtPubTrack *tracks[VT_SDP_MAX_MEDIA];
   guint n_tracks;
   /* subscribe connection */
@@ -146,6 +152,10 @@ void vt_media_sub_answer(VtMediaPeer *p, const char *sdp);
 /* forward.c */
 void vt_forward_publisher_rtp(VtMediaPeer *peer, uint8_t *buf, size_t len, gint64 now_us);
 void vt_forward_resend(VtSubSlot *slot, guint16 seq, gint64 now_us);
+/* For a subscriber whose connection just came up: sends the track's latest
+ * keyframe and what followed it from the retransmission cache, if that
+ * keyframe is recent and complete. FALSE if it did not. */
+gboolean vt_forward_replay_keyframe(VtSubSlot *slot, gint64 now_us);
 /* joining: for a subscriber that has nothing to show yet. */
 void vt_forward_request_keyframe(VtPubTrack *track, gint64 now_us, gboolean joining);
 /* Sends a merged request whose 500 ms wait is over, or repeats one for a
@@ -156,5 +166,8 @@ void vt_forward_keyframe_due(VtPubTrack *track, gint64 now_us);
 void vt_feedback_publisher_rtcp(VtMediaPeer *peer, const uint8_t *buf, size_t len, gint64 now_us);
 void vt_feedback_subscriber_rtcp(VtMediaPeer *peer, const uint8_t *buf, size_t len, gint64 now_us);
 void vt_feedback_tick(VtMediaRoom *room, gint64 now_us);
+/* Sends the transport-wide feedback that waits (all of it, in as many
+ * packets as it takes). */
+void vt_feedback_send_twcc(VtMediaPeer *peer, gint64 now_us);
 
 G_END_DECLS

@@ -10,8 +10,12 @@
 #define TICK_MS 20 /* NACK retries and pending keyframe requests */
 
 /* What the relay negotiates: REMB (it tells publishers a bitrate), the audio
- * level extension; not transport-cc, whose feedback it does not produce. */
+ * level extension. */
 #define RELAY_FEATURES (VT_SDP_FEATURE_REMB | VT_SDP_FEATURE_AUDIO_LEVEL)
+/* Publish connections also take transport-cc: the relay reports arrivals
+ * (twcc.c) so that the publisher's congestion control can ramp up. Subscribe
+ * connections do not: the relay does not estimate bandwidth towards them. */
+#define PUBLISH_FEATURES (RELAY_FEATURES | VT_SDP_FEATURE_TWCC)
 
 guint vt_media_features(void)
 {
@@ -39,7 +43,7 @@ static VtPubTrack *track_new(VtMediaPeer *owner, const VtPublishMedia *m)
   t->kind = m->kind;
   t->codec = m->codec;
   for (guint e = 0; e < VT_SDP_EXT_COUNT; e++)
-    t->ext_ids[e] = vt_sdp_ext_supported(e, m->kind, RELAY_FEATURES) ? m->ext_ids[e] : 0;
+    t->ext_ids[e] = vt_sdp_ext_supported(e, m->kind, PUBLISH_FEATURES) ? m->ext_ids[e] : 0;
   t->ssrc = m->ssrc;
   t->rtx_ssrc = t->codec.rtx_pt ? m->rtx_ssrc : 0;
   vt_seq_unwrapper_init(&t->seq);
@@ -102,6 +106,7 @@ static void drop_publish(VtMediaPeer *p)
   g_clear_pointer(&p->pub, vt_transport_free);
   g_clear_pointer(&p->pub_offer, vt_publish_offer_free);
   g_clear_pointer(&p->pub_candidates, g_ptr_array_unref);
+  g_clear_pointer(&p->twcc, g_free);
   p->pub_answered = FALSE;
   p->pub_failed = FALSE;
 }
@@ -290,7 +295,7 @@ static void pub_gathering_done(gpointer data)
       .trickle = TRUE,
       .candidates = (const char *const *)p->pub_candidates->pdata,
       .end_of_candidates = TRUE,
-      .features = RELAY_FEATURES,
+      .features = PUBLISH_FEATURES,
       .session_id = p->session_id,
       .session_version = 1,
   };
@@ -358,8 +363,15 @@ static void add_tracks(VtMediaPeer *p, const VtPublishOffer *offer)
       p->tracks[p->n_tracks++] = track_new(p, m);
   }
   p->pub_remb = FALSE;
-  for (guint i = 0; i < p->n_tracks; i++)
+  gboolean twcc = FALSE;
+  for (guint i = 0; i < p->n_tracks; i++) {
     p->pub_remb |= (p->tracks[i]->codec.feedback & VT_SDP_FB_GOOG_REMB) != 0;
+    twcc |= p->tracks[i]->ext_ids[VT_SDP_EXT_TWCC] != 0;
+  }
+  if (twcc) {
+    p->twcc = g_new(VtTwcc, 1);
+    vt_twcc_init(p->twcc);
+  }
 }
 
 void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublishOffer *offer)

@@ -197,7 +197,8 @@ static void sub_gathering_done(gpointer data)
 }
 
 /* A subscriber whose connection (re)starts needs a keyframe of every video
- * track it receives, and gets none of their packets before it. */
+ * track it receives, and gets none of their packets before it: a recent one
+ * from the cache, or else the publisher is asked. */
 static void sub_up(gpointer data)
 {
   VtMediaPeer *p = data;
@@ -207,7 +208,8 @@ static void sub_up(gpointer data)
     VtSubSlot *slot = p->slots[i];
     if (slot->track && slot->accepted && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
-      vt_forward_request_keyframe(slot->track, now, TRUE);
+      if (!vt_forward_replay_keyframe(slot, now))
+        vt_forward_request_keyframe(slot->track, now, TRUE);
     }
   }
 }
@@ -325,10 +327,11 @@ static void apply_answer(VtMediaPeer *p, const VtSubscribeAnswer *answer)
     slot->pt = m->codec.pt;
     slot->rtx_pt = m->codec.rtx_pt;
     ext_map(slot, m);
+    /* Asked for at once, even before the connection is up: by the time it
+     * is, the keyframe may be in the cache (sub_up replays it). */
     if (slot->accepted && !was && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
-      if (vt_transport_is_up(p->sub))
-        vt_forward_request_keyframe(slot->track, now, TRUE);
+      vt_forward_request_keyframe(slot->track, now, TRUE);
     }
   }
 }

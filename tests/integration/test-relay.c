@@ -104,8 +104,74 @@ static void test_forward(void)
   }
   g_assert_cmpuint(pub->peer->rrs_received, >=, 1);
   g_assert_cmpuint(pub->peer->rembs_received, >=, 1);
+  g_assert_cmpuint(pub->peer->twcc_feedbacks, ==, 0); /* not offered, not sent */
   for (int i = 0; i < 3; i++)
     member_free(subs[i]);
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
+/* A publisher that numbers its packets transport-wide gets feedback that
+ * reports them as they arrived, which is what a browser's congestion
+ * control ramps up on; subscribers get the media without the numbers. */
+static void test_transport_cc(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  VtPeerMedia media = {.audio = TRUE, .rtx = TRUE, .twcc = TRUE};
+  if (!vt_test_peer_publish(pub->peer, &media, WAIT_MS))
+    g_error("could not publish: %s", pub->peer->failure);
+  g_assert_nonnull(strstr(pub->peer->remote_pub_sdp, "transport-cc"));
+  subscribe(sub);
+  vt_test_run_for(2000);
+  VtTestPeer *p = pub->peer;
+  g_test_message("%" G_GUINT64_FORMAT " numbered, %" G_GUINT64_FORMAT " reported in %" G_GUINT64_FORMAT
+                 " feedbacks", p->twcc_sent, p->twcc_reported_received, p->twcc_feedbacks);
+  g_assert_cmpuint(p->twcc_bad_feedbacks, ==, 0);
+  g_assert_cmpuint(p->twcc_feedbacks, >=, 10); /* every 50 ms */
+  g_assert_cmpuint(p->twcc_reported_received, >=, p->twcc_sent * 9 / 10);
+  g_assert_cmpuint(p->twcc_reported_received, <=, p->twcc_sent);
+  g_assert_null(strstr(sub->peer->last_offer, "transport-cc"));
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+  g_assert_nonnull(video);
+  g_assert_cmpuint(video->packets, >, p->video_packets_sent / 2);
+  member_free(sub);
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
+/* A subscriber's REMB lowers what the publisher is asked for only while it
+ * is below what the relay delivers to it (its link is congested); an
+ * estimate above that leaves the configured cap. */
+static void test_remb_from_congested_subscriber(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  Member *sub = member_join(server, "sub", "r1");
+  publish(pub);
+  subscribe(sub);
+  vt_test_run_for(1000);
+  VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+  g_assert_nonnull(video);
+  const guint64 cap = 2500000; /* relay-max-bitrate's default */
+  /* About 960 kbit/s of video is delivered. 1.5 Mbit/s, below the cap, is
+   * what a browser reports when it is not congested (1.5 times what it
+   * gets): it must not hold the publisher down. */
+  vt_test_peer_send_remb(sub->peer, video, 1500000);
+  vt_test_run_for(300);
+  vt_test_peer_send_remb(sub->peer, video, 1500000);
+  vt_test_run_for(1200);
+  g_assert_cmpuint(pub->peer->last_remb_bps, ==, cap);
+  vt_test_peer_send_remb(sub->peer, video, 200000);
+  vt_test_run_for(1200);
+  g_assert_cmpuint(pub->peer->last_remb_bps, ==, 200000);
+  vt_test_peer_send_remb(sub->peer, video, 1500000);
+  vt_test_run_for(1200);
+  g_assert_cmpuint(pub->peer->last_remb_bps, ==, cap);
+  member_free(sub);
   member_free(pub);
   g_assert_cmpint(vt_test_server_stop(server), ==, 0);
   vt_test_server_free(server);
@@ -361,6 +427,43 @@ static void test_ice_tcp(void)
   vt_test_server_free(server);
 }
 
+/* A subscriber whose connection comes up just after the publisher sent a
+ * keyframe gets that keyframe from the relay's cache at once, instead of
+ * waiting a round trip for a new one. The publisher here ignores requests
+ * and sends a keyframe every 200 ms, so the subscriber's first packet is
+ * either that replay (sent before its connection was up) or, without it,
+ * the next keyframe (sent after). */
+static void test_keyframe_replayed_from_cache(void)
+{
+  VtTestServer *server = vt_test_server_start(NULL, NULL);
+  Member *pub = member_join(server, "pub", "r1");
+  VtPeerMedia media = {.audio = TRUE, .rtx = TRUE, .keyframe_interval = 6,
+                       .ignore_keyframe_requests = TRUE};
+  if (!vt_test_peer_publish(pub->peer, &media, WAIT_MS))
+    g_error("publish: %s", pub->peer->failure);
+  vt_test_run_for(500);
+  for (int i = 0; i < 3; i++) {
+    g_autofree char *name = g_strdup_printf("sub%d", i);
+    Member *sub = member_join(server, name, "r1");
+    subscribe(sub);
+    TrackWait w = {sub->peer, pub->id};
+    g_assert_true(vt_test_run_until(has_keyframe, &w, 3000));
+    VtPeerTrack *video = vt_test_peer_track(sub->peer, pub->id, VT_SDP_KIND_VIDEO);
+    g_assert_true(video->first_was_keyframe);
+    g_test_message("%s: first packet sent %" G_GINT64_FORMAT " ms before the connection was up",
+                   name, (sub->peer->sub_up_us - video->first_sent_us) / 1000);
+    g_assert_cmpint(video->first_sent_us, <, sub->peer->sub_up_us);
+    g_assert_cmpint(sub->peer->sub_up_us - video->first_sent_us, <, 300 * 1000);
+    /* What followed the keyframe came too, in order: nothing is missing. */
+    vt_test_run_for(300);
+    g_assert_cmpuint(video->packets, >=, (guint64)(guint16)(video->max_seq - video->first_seq) * 9 / 10);
+    member_free(sub);
+  }
+  member_free(pub);
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -371,5 +474,8 @@ int main(int argc, char **argv)
   g_test_add_func("/relay/subscriber-leaves", test_subscriber_leaves);
   g_test_add_func("/relay/ice-tcp", test_ice_tcp);
   g_test_add_func("/relay/subscribe-restart", test_subscribe_restart);
+  g_test_add_func("/relay/transport-cc", test_transport_cc);
+  g_test_add_func("/relay/keyframe-replayed-from-cache", test_keyframe_replayed_from_cache);
+  g_test_add_func("/relay/remb-from-congested-subscriber", test_remb_from_congested_subscriber);
   return g_test_run();
 }

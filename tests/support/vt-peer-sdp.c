@@ -9,6 +9,15 @@
 #define PEER_VP8_PT 96
 #define PEER_RTX_PT 97
 #define PEER_OPUS_PT 111
+#define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+/* Transport-wide sequence numbers, as browsers offer them on every m-line. */
+static void add_twcc(GString *s, const VtPeerMedia *media, int pt)
+{
+  if (media->twcc)
+    g_string_append_printf(s, "a=extmap:%d " TWCC_URI "\r\na=rtcp-fb:%d transport-cc\r\n",
+                           VT_PEER_TWCC_EXT_ID, pt);
+}
 
 static void add_transport(GString *s, VtTestPeer *peer, const VtPeerMedia *media)
 {
@@ -46,6 +55,7 @@ char *vt_peer_publish_offer(VtTestPeer *peer, const VtPeerMedia *media)
                            "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d minptime=10;useinbandfec=1\r\n"
                            "a=ssrc:%u cname:peer\r\n",
                            PEER_OPUS_PT, PEER_OPUS_PT, peer->audio_ssrc);
+    add_twcc(s, media, PEER_OPUS_PT);
   }
   const char *vmid = audio ? "1" : "0";
   if (media->rtx)
@@ -59,6 +69,7 @@ char *vt_peer_publish_offer(VtTestPeer *peer, const VtPeerMedia *media)
                          "a=rtpmap:%d VP8/90000\r\na=rtcp-fb:%d nack\r\na=rtcp-fb:%d nack pli\r\n"
                          "a=rtcp-fb:%d ccm fir\r\na=rtcp-fb:%d goog-remb\r\n",
                          vmid, PEER_VP8_PT, PEER_VP8_PT, PEER_VP8_PT, PEER_VP8_PT, PEER_VP8_PT);
+  add_twcc(s, media, PEER_VP8_PT);
   if (media->rtx)
     g_string_append_printf(s,
                            "a=rtpmap:%d rtx/90000\r\na=fmtp:%d apt=%d\r\n"

@@ -5,6 +5,7 @@
 
 #include "relay/rtcp.h"
 #include "relay/rtp.h"
+#include "tests/support/twcc-decode.h"
 
 #define VIDEO_PT 96
 #define OPUS_PT 111
@@ -143,8 +144,21 @@ static void on_sub_up(gpointer data)
 {
   VtTestPeer *p = data;
   p->sub_up = TRUE;
+  p->sub_up_us = g_get_monotonic_time();
   if (!p->rr_timer)
     p->rr_timer = g_timeout_add(1000, send_rr, p);
+}
+
+static void count_twcc_feedback(VtTestPeer *p, const VtRtcpPacket *pkt)
+{
+  static TwccFeedback fb; /* large: not on the stack */
+  if (!twcc_decode(pkt->data, pkt->len, &fb)) {
+    p->twcc_bad_feedbacks++;
+    return;
+  }
+  p->twcc_feedbacks++;
+  for (guint i = 0; i < fb.count; i++)
+    p->twcc_reported_received += fb.received[i];
 }
 
 static void on_pub_rtcp(gpointer data, uint8_t *buf, size_t len, gint64 now)
@@ -157,7 +171,7 @@ static void on_pub_rtcp(gpointer data, uint8_t *buf, size_t len, gint64 now)
   while (vt_rtcp_iter_next(&it, &pkt)) {
     if (pkt.kind == VT_RTCP_KIND_PLI || pkt.kind == VT_RTCP_KIND_FIR) {
       pkt.kind == VT_RTCP_KIND_PLI ? p->plis_received++ : p->firs_received++;
-      p->send_keyframe = TRUE;
+      p->send_keyframe = !p->media.ignore_keyframe_requests;
     } else if (pkt.kind == VT_RTCP_KIND_NACK) {
       p->nacks_received++;
       for (unsigned i = 0; i < pkt.n_items; i++) {
@@ -168,6 +182,10 @@ static void on_pub_rtcp(gpointer data, uint8_t *buf, size_t len, gint64 now)
       }
     } else if (pkt.kind == VT_RTCP_KIND_REMB) {
       p->rembs_received++;
+      p->last_remb_bps = pkt.remb_bitrate;
+    } else if (pkt.kind == VT_RTCP_KIND_UNKNOWN_FB && pkt.pt == VT_RTCP_PT_RTPFB &&
+               pkt.count == 15) {
+      count_twcc_feedback(p, &pkt);
     } else if (pkt.kind == VT_RTCP_KIND_RR) {
       p->rrs_received++;
     }
@@ -194,6 +212,9 @@ static void count_packet(VtTestPeer *p, VtPeerTrack *t, const uint8_t *buf, cons
   if (t->packets == 0) {
     t->first_us = now;
     t->first_was_keyframe = key;
+    t->first_seq = h->seq;
+    if (h->payload_len >= TIME_OFFSET + 8)
+      memcpy(&t->first_sent_us, payload + TIME_OFFSET, sizeof t->first_sent_us);
   }
   t->packets++;
   t->last_pt = h->payload_type;
@@ -313,8 +334,21 @@ static size_t vp8_payload(uint8_t *b, guint size, gboolean first, gboolean key)
   return size;
 }
 
+/* With media.twcc, a one-byte-header extension (RFC 8285) with the next
+ * transport-wide number goes between the header and the payload. */
 static void send_rtp(VtTestPeer *p, uint8_t *buf, size_t len)
 {
+  enum { EXT_LEN = 8 };
+  if (p->media.twcc && len + EXT_LEN <= VT_RTP_MAX_PACKET) {
+    memmove(buf + 12 + EXT_LEN, buf + 12, len - 12);
+    const uint8_t ext[EXT_LEN] = {0xBE, 0xDE, 0, 1, VT_PEER_TWCC_EXT_ID << 4 | 1,
+                                  (uint8_t)(p->twcc_seq >> 8), (uint8_t)p->twcc_seq, 0};
+    memcpy(buf + 12, ext, EXT_LEN);
+    buf[0] |= 0x10;
+    len += EXT_LEN;
+    p->twcc_seq++;
+    p->twcc_sent++;
+  }
   vt_transport_send_rtp(p->pub, buf, len, VT_TRANSPORT_BUF_SIZE);
 }
 
@@ -548,6 +582,15 @@ void vt_test_peer_send_nack(VtTestPeer *p, VtPeerTrack *t, guint16 seq)
 {
   uint8_t buf[VT_TRANSPORT_BUF_SIZE];
   int n = vt_rtcp_build_nack(buf, 1200, p->video_ssrc, t->ssrc, &seq, 1);
+  if (n > 0)
+    vt_transport_send_rtcp(p->sub, buf, (size_t)n, sizeof buf);
+}
+
+void vt_test_peer_send_remb(VtTestPeer *p, VtPeerTrack *t, guint64 bps)
+{
+  uint8_t buf[VT_TRANSPORT_BUF_SIZE];
+  guint32 ssrc = t->ssrc;
+  int n = vt_rtcp_build_remb(buf, 1200, p->video_ssrc, bps, &ssrc, 1);
   if (n > 0)
     vt_transport_send_rtcp(p->sub, buf, (size_t)n, sizeof buf);
 }

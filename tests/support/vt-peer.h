@@ -37,10 +37,12 @@ typedef struct {
   gboolean first_was_keyframe;
   gint64 first_us;
   gint64 first_keyframe_us;
+  gint64 first_sent_us; /* the send time the first packet carries */
   guint64 srs;
   guint64 sr_ntp;
   guint32 sr_rtp;
   guint32 max_seq;
+  guint16 first_seq;
   guint8 last_pt;
   GArray *delays_us; /* gint64, when the peer records delays */
 } VtPeerTrack;
@@ -52,7 +54,11 @@ typedef struct {
   gboolean audio;          /* also Opus, 50 packets a second (default TRUE) */
   gboolean rtx;            /* offer RTX for video (default TRUE) */
   gboolean wrong_fingerprint; /* announce a fingerprint that is not ours */
+  gboolean twcc;              /* offer transport-cc and number every packet */
+  gboolean ignore_keyframe_requests; /* keyframes only every keyframe_interval */
 } VtPeerMedia;
+
+#define VT_PEER_TWCC_EXT_ID 3
 
 typedef struct _VtTestPeer VtTestPeer;
 
@@ -70,6 +76,13 @@ struct _VtTestPeer {
   guint skip_seq_once; /* a video seq to leave out once (uplink loss); 0 none */
   guint64 video_packets_sent, audio_packets_sent, frames_sent;
   guint64 plis_received, firs_received, nacks_received, rembs_received, rrs_received;
+  guint64 last_remb_bps;
+  /* transport-wide congestion control (media.twcc) */
+  guint16 twcc_seq;
+  guint64 twcc_sent;                /* packets that carried a number */
+  guint64 twcc_feedbacks;           /* well-formed feedback packets received */
+  guint64 twcc_reported_received;   /* packets they report as received */
+  guint64 twcc_bad_feedbacks;       /* feedback that does not decode */
   GArray *nacked_seqs; /* guint16 */
   guint video_timer, audio_timer, sr_timer, rr_timer;
   /* subscribe */
@@ -81,6 +94,7 @@ struct _VtTestPeer {
   gboolean tcp_only; /* ICE-TCP only, as behind a firewall that blocks UDP */
   /* both */
   gboolean pub_up, sub_up;
+  gint64 sub_up_us; /* when the receive connection came up */
   char *failure;
   GPtrArray *candidates;
   gboolean gathered;
@@ -122,6 +136,8 @@ VtPeerTrack *vt_test_peer_track(VtTestPeer *peer, const char *participant, VtSdp
 /* Feedback a subscriber sends about a track it receives. */
 void vt_test_peer_send_pli(VtTestPeer *peer, VtPeerTrack *track);
 void vt_test_peer_send_nack(VtTestPeer *peer, VtPeerTrack *track, guint16 seq);
+/* A REMB for the track's SSRC: the bitrate this subscriber could take. */
+void vt_test_peer_send_remb(VtTestPeer *peer, VtPeerTrack *track, guint64 bps);
 /* Sends raw bytes (protected as RTP or RTCP if `protect`) on the publish
  * connection: for bad-input tests. */
 int vt_test_peer_send_raw(VtTestPeer *peer, const guint8 *buf, gsize len, gboolean rtcp,

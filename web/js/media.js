@@ -18,6 +18,8 @@
 //   problem {pc, message}: the relay refused something (shown to people only
 //           when nothing recovers)
 
+import { growWhenReady, startEncodings } from './fast-start.js';
+
 const DISCONNECTED_GRACE_MS = 4000; // ICE often recovers by itself before this
 
 /** The value of the first `a=name:` line of an SDP (session or media level). */
@@ -46,6 +48,7 @@ export class MediaCall extends EventTarget {
   #publishRef = null; // the ref of our latest publish_offer
   #publishCount = 0;
   #publishQueued = false;
+  #stopGrowing = null; // fast-start.js's watch of the publish connection
   #sub = null;
   #subUfrag = null; // the relay's ICE ufrag of the receive connection
   #subChain = Promise.resolve();
@@ -210,7 +213,10 @@ export class MediaCall extends EventTarget {
     const pc = this.#newConnection('publish');
     this.#pub = pc;
     for (const kind of kinds) {
-      pc.addTransceiver(this.#tracks[kind], { direction: 'sendonly' });
+      const track = this.#tracks[kind];
+      const sendEncodings = kind === 'video' ? startEncodings(track) : undefined;
+      const { sender } = pc.addTransceiver(track, { direction: 'sendonly', sendEncodings });
+      if (sendEncodings) this.#stopGrowing = growWhenReady(pc, sender);
       this.#published.add(kind);
     }
     if (this.#state.publish !== 'reconnecting') this.#setState('publish', 'connecting');
@@ -239,6 +245,8 @@ export class MediaCall extends EventTarget {
 
   #closePublish() {
     clearTimeout(this.#graceTimers.publish);
+    this.#stopGrowing?.();
+    this.#stopGrowing = null;
     if (this.#pub) {
       this.#pub.onconnectionstatechange = this.#pub.onicecandidate = null;
       this.#pub.close();
