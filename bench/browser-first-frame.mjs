@@ -66,10 +66,12 @@ async function firstFrame(page) {
   return page.evaluate(() => window.__bench.frame);
 }
 
+// p50 and max, then every call's figure in order (to see what the max was).
 function stats(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
-  return `p50 ${p50.toFixed(0)}  max ${sorted.at(-1).toFixed(0)}`;
+  const each = values.map((v) => v.toFixed(0)).join(' ');
+  return `p50 ${p50.toFixed(0)}  max ${sorted.at(-1).toFixed(0)}   (${each})`;
 }
 
 async function oneCall(server, browser, i) {
