@@ -328,10 +328,12 @@ static void apply_answer(VtMediaPeer *p, const VtSubscribeAnswer *answer)
     slot->rtx_pt = m->codec.rtx_pt;
     ext_map(slot, m);
     /* Asked for at once, even before the connection is up: by the time it
-     * is, the keyframe may be in the cache (sub_up replays it). */
+     * is, the keyframe may be in the cache (sub_up replays it). A connection
+     * that came up before its answer was applied gets the replay now. */
     if (slot->accepted && !was && slot->kind == VT_SDP_KIND_VIDEO) {
       slot->need_keyframe = TRUE;
-      vt_forward_request_keyframe(slot->track, now, TRUE);
+      if (!vt_transport_is_up(p->sub) || !vt_forward_replay_keyframe(slot, now))
+        vt_forward_request_keyframe(slot->track, now, TRUE);
     }
   }
 }

@@ -180,10 +180,13 @@ void vt_hub_peer_closed(VtHub *hub, VtPeer *peer, gint64 now_ms)
   g_hash_table_remove(hub->peers, peer);
 }
 
-/* Same store and sub: "the same identity" for reconnects. */
+/* Same store, role and sub: "the same identity" for reconnects. The role is
+ * part of it so that a customer token that carries a member of staff's sub
+ * (a store backend that numbers both from 1) cannot take staff's place. */
 char *vt_hub_participant_id(VtHub *hub, const VtToken *token)
 {
-  g_autofree char *identity = g_strconcat(token->store, "\n", token->sub, NULL);
+  g_autofree char *identity = g_strconcat(token->store, "\n", vt_role_to_string(token->role),
+                                          "\n", token->sub, NULL);
   g_autofree char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, hub->config.token_key,
                                                    hub->config.token_key_len, identity, -1);
   return g_strdup_printf("p%.16s", mac);

@@ -66,18 +66,21 @@ typedef struct {
   gsize min;
   gsize max;
   gboolean in_chars; /* min and max count characters, not bytes */
+  gboolean plain;    /* no control characters but tab, line feed and return */
 } StringRule;
 
-static const StringRule rule_token = {"token", TRUE, 1, VT_TOKEN_MAX_LEN, FALSE};
-static const StringRule rule_topic = {"topic", FALSE, 1, VT_PROTOCOL_MAX_TOPIC, TRUE};
-static const StringRule rule_text = {"text", TRUE, 1, VT_PROTOCOL_MAX_CHAT_TEXT, FALSE};
-static const StringRule rule_client_id = {"client_id", TRUE, 1, VT_PROTOCOL_MAX_ID, FALSE};
-static const StringRule rule_participant = {"participant", TRUE, 1, VT_PROTOCOL_MAX_ID, FALSE};
-static const StringRule rule_sdp = {"sdp", TRUE, 1, G_MAXSIZE, FALSE};
-static const StringRule rule_pc = {"pc", TRUE, 1, G_MAXSIZE, FALSE};
-static const StringRule rule_candidate = {"candidate", TRUE, 0, G_MAXSIZE, FALSE};
-static const StringRule rule_sdp_mid = {"sdp_mid", FALSE, 0, VT_PROTOCOL_MAX_ID, FALSE};
-static const StringRule rule_ref = {"ref", FALSE, 1, VT_PROTOCOL_MAX_ID, FALSE};
+static const StringRule rule_token = {"token", TRUE, 1, VT_TOKEN_MAX_LEN, FALSE, FALSE};
+/* Control characters in what people read would be invisible there, and each
+ * costs six bytes in every JSON message that carries it to every reader. */
+static const StringRule rule_topic = {"topic", FALSE, 1, VT_PROTOCOL_MAX_TOPIC, TRUE, TRUE};
+static const StringRule rule_text = {"text", TRUE, 1, VT_PROTOCOL_MAX_CHAT_TEXT, FALSE, TRUE};
+static const StringRule rule_client_id = {"client_id", TRUE, 1, VT_PROTOCOL_MAX_ID, FALSE, FALSE};
+static const StringRule rule_participant = {"participant", TRUE, 1, VT_PROTOCOL_MAX_ID, FALSE, FALSE};
+static const StringRule rule_sdp = {"sdp", TRUE, 1, G_MAXSIZE, FALSE, FALSE};
+static const StringRule rule_pc = {"pc", TRUE, 1, G_MAXSIZE, FALSE, FALSE};
+static const StringRule rule_candidate = {"candidate", TRUE, 0, G_MAXSIZE, FALSE, FALSE};
+static const StringRule rule_sdp_mid = {"sdp_mid", FALSE, 0, VT_PROTOCOL_MAX_ID, FALSE, FALSE};
+static const StringRule rule_ref = {"ref", FALSE, 1, VT_PROTOCOL_MAX_ID, FALSE, FALSE};
 
 /* ---- errors ---- */
 
@@ -343,6 +346,14 @@ static JsonNode *get_member(JsonObject *obj, const char *name, gboolean required
 
 /* Copies a string member into *out after checking it against rule. *out is
  * left alone when an optional member is absent. */
+static gboolean has_control(const char *s)
+{
+  for (; *s; s++)
+    if (((guchar)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r') || *s == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean read_string(JsonObject *obj, const StringRule *rule, char **out, char **field,
                             GError **error)
 {
@@ -367,6 +378,9 @@ static gboolean read_string(JsonObject *obj, const StringRule *rule, char **out,
     return fail_field(field, error, VT_PROTOCOL_ERROR_INVALID_FIELD, rule->name,
                       "field '%s' must be at most %" G_GSIZE_FORMAT " %s long", rule->name,
                       rule->max, unit);
+  if (rule->plain && has_control(value))
+    return fail_field(field, error, VT_PROTOCOL_ERROR_INVALID_FIELD, rule->name,
+                      "field '%s' must not contain control characters", rule->name);
   *out = g_strndup(value, len);
   return TRUE;
 }

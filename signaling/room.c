@@ -13,6 +13,10 @@
  * (JSON escaping can make text up to six times longer). */
 #define HISTORY_BATCH 100
 #define HISTORY_BATCH_TEXT (8 * 1024)
+/* Most text one entry into a room replays, the newest kept: a socket that
+ * joins and never reads holds its history in memory (issue #11's probe: 150
+ * MB per socket with an unbounded replay). */
+#define HISTORY_MAX_TEXT (256 * 1024)
 
 static void participant_free(VtParticipant *p)
 {
@@ -73,17 +77,29 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const ch
 
 static void send_history(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id)
 {
-  /* A reconnecting client gets everything after what it saw; a newcomer the
-   * latest messages. */
-  guint limit = last_chat_id >= 0 ? 0 : hub->config.chat_history;
+  /* A reconnecting client gets what came after what it saw, a newcomer the
+   * latest messages; both at most chat_history messages and
+   * HISTORY_MAX_TEXT of text, the newest. */
   g_autoptr(GError) error = NULL;
+  guint limit = hub->config.chat_history; /* 0: none (to the store, 0 means all) */
   g_autoptr(GPtrArray) all =
-      vt_store_chat_history(hub->store, room->id, MAX(last_chat_id, 0), limit, &error);
+      limit ? vt_store_chat_history(hub->store, room->id, MAX(last_chat_id, 0), limit, &error)
+            : g_ptr_array_new();
   if (!all) {
     vt_hub_send_error(hub, peer, NULL, "internal", NULL, "chat history is unavailable");
     g_warning("chat history of %s: %s", room->id, error->message);
     return;
   }
+  gsize kept_text = 0;
+  guint keep = 0;
+  while (keep < all->len) {
+    VtChatMessage *m = g_ptr_array_index(all, all->len - 1 - keep);
+    kept_text += strlen(m->text);
+    if (kept_text > HISTORY_MAX_TEXT)
+      break;
+    keep++;
+  }
+  g_ptr_array_remove_range(all, 0, all->len - keep);
   guint sent = 0;
   do {
     g_autoptr(GPtrArray) batch = g_ptr_array_new();

@@ -99,6 +99,8 @@ test('an invite from the console works for one visit', { timeout: TEST_MS }, asy
   await staff.getByLabel('Link works for').selectOption({ label: '1 hour' });
   const before = Date.now();
   await staff.getByRole('button', { name: 'Create link' }).click();
+  // The link shows once the server has minted it (slower under ASan).
+  await staff.locator('#invite-result').waitFor();
   const url = await staff.getByLabel('Customer link').inputValue();
   assert.match(url, /\/customer\.html#token=/);
   const claims = peekClaims(decodeURIComponent(url.split('#token=')[1]));

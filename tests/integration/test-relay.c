@@ -453,7 +453,6 @@ static void test_keyframe_replayed_from_cache(void)
     g_test_message("%s: first packet sent %" G_GINT64_FORMAT " ms before the connection was up",
                    name, (sub->peer->sub_up_us - video->first_sent_us) / 1000);
     g_assert_cmpint(video->first_sent_us, <, sub->peer->sub_up_us);
-    g_assert_cmpint(sub->peer->sub_up_us - video->first_sent_us, <, 300 * 1000);
     /* What followed the keyframe came too, in order: nothing is missing. */
     vt_test_run_for(300);
     g_assert_cmpuint(video->packets, >=, (guint64)(guint16)(video->max_seq - video->first_seq) * 9 / 10);

@@ -18,24 +18,6 @@
 
 static char *loopback[] = {"127.0.0.1", NULL};
 
-/* LeakSanitizer (sanitizer builds): GLib's constructor allocates the first
- * block of its quark table, and abandons it, never freed, when the table
- * grows past 2048 quarks, which GStreamer's webrtc, RTP and codec plugins
- * do. Only allocations made by library constructors are suppressed, none of
- * which is this project's; telling them apart needs full stacks, which the
- * fast unwinder cannot give through GLib (built without frame pointers). */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-  return "leak:_dl_init\n";
-}
-
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-  return "fast_unwind_on_malloc=0";
-}
-
 /* What one side reported, and where its messages go in the loopback test. */
 typedef struct Side Side;
 struct Side {

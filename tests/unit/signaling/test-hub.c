@@ -294,6 +294,28 @@ static void test_second_socket_replaces_first(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(json_array_get_length(ps), ==, 2);
 }
 
+/* A customer whose token happens to carry a member of staff's sub (the
+ * store's backend numbers both from 1) is someone else: the member of staff
+ * keeps their socket and their place, and the customer joins beside them. */
+static void test_identity_includes_role(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx), *cust = connect_peer(fx);
+  g_autofree char *sid = join(fx, staff, "a", "staff", "sam", "r1");
+  g_autofree char *cid = join(fx, cust, "a", "customer", "sam", "r1");
+  g_assert_cmpstr(sid, !=, cid);
+  g_assert_false(staff->closed);
+  g_autoptr(JsonObject) room = take(cust, "room");
+  JsonArray *ps = json_object_get_array_member(json_object_get_object_member(room, "room"),
+                                               "participants");
+  g_assert_cmpuint(json_array_get_length(ps), ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    JsonObject *p = json_array_get_object_element(ps, i);
+    const char *id = json_object_get_string_member(p, "id");
+    const char *role = json_object_get_string_member(p, "role");
+    g_assert_cmpstr(role, ==, g_str_equal(id, sid) ? "staff" : "customer");
+  }
+}
+
 static void test_end_call(Fixture *fx, gconstpointer data)
 {
   Fake *staff, *cust;
@@ -453,7 +475,7 @@ static void test_history_batches(Fixture *fx, gconstpointer data)
   Fake *staff, *cust;
   g_autofree char *sid = NULL, *cid = NULL;
   pair(fx, &staff, &cust, &sid, &cid);
-  g_autofree char *text = g_strnfill(4000, 'x');
+  g_autofree char *text = g_strnfill(2000, 'x'); /* 240 KB: under the replay's bound */
   for (int i = 0; i < 120; i++) {
     g_autofree char *msg =
         g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
@@ -467,13 +489,66 @@ static void test_history_batches(Fixture *fx, gconstpointer data)
   while ((h = take(late, "chat_history"))) {
     guint n = json_array_get_length(json_object_get_array_member(h, "messages"));
     g_assert_cmpuint(n, >=, 1);
-    g_assert_cmpuint(n, <=, 3); /* about 8 KiB of text per batch */
+    g_assert_cmpuint(n, <=, 4); /* about 8 KiB of text per batch */
     total += n;
     batches++;
     json_object_unref(h);
   }
   g_assert_cmpuint(total, ==, 120);
-  g_assert_cmpuint(batches, >=, 40);
+  g_assert_cmpuint(batches, >=, 30);
+}
+
+/* However long the history, one entry into the room replays a bounded part
+ * of it, the newest (a socket that never reads holds it in memory), even to a
+ * client that asks for everything after id 0. */
+static void test_history_bounded(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_autofree char *text = g_strnfill(4000, 'x');
+  for (int i = 0; i < 120; i++) {
+    g_autofree char *msg =
+        g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
+    send_text(fx, cust, msg);
+    fx->now += 100; /* within the rate limit */
+  }
+  Fake *again = connect_peer(fx);
+  g_autofree char *t = token("a", "staff", "bob", "bob", "r1");
+  g_autofree char *join_msg =
+      g_strdup_printf("{\"type\":\"join\",\"token\":\"%s\",\"last_chat_id\":0}", t);
+  send_text(fx, again, join_msg);
+  guint total = 0;
+  const char *last = NULL;
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
+  JsonObject *h;
+  while ((h = take(again, "chat_history"))) {
+    JsonArray *ms = json_object_get_array_member(h, "messages");
+    total += json_array_get_length(ms);
+    if (json_array_get_length(ms))
+      last = json_object_get_string_member(
+          json_array_get_object_element(ms, json_array_get_length(ms) - 1), "client_id");
+    g_ptr_array_add(keep, h);
+  }
+  g_assert_cmpuint(total, ==, 256 * 1024 / 4000); /* 256 KiB of text */
+  g_assert_cmpstr(last, ==, "m119");
+}
+
+/* Control characters in chat are refused with a reason, not stored. */
+static void test_chat_control_characters(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  send_text(fx, cust, "{\"type\":\"chat\",\"text\":\"a\\u0001b\",\"client_id\":\"c1\",\"ref\":\"r\"}");
+  g_autoptr(JsonObject) err = take(cust, "error");
+  g_assert_nonnull(err);
+  g_assert_cmpstr(json_object_get_string_member(err, "field"), ==, "text");
+  g_assert_false(has(staff, "chat"));
+  send_text(fx, cust, "{\"type\":\"chat\",\"text\":\"two\\nlines\\tand a tab\",\"client_id\":\"c2\"}");
+  g_autoptr(JsonObject) chat = take(staff, "chat");
+  g_assert_nonnull(chat);
+  g_assert_cmpstr(json_object_get_string_member(chat, "text"), ==, "two\nlines\tand a tab");
 }
 
 /* A new hub on the same database (a server restart): the call that was going
@@ -641,6 +716,9 @@ int main(int argc, char **argv)
   ADD("/hub/reconnect-within-grace", test_reconnect_within_grace);
   ADD("/hub/grace-expires", test_grace_expires);
   ADD("/hub/second-socket-replaces-first", test_second_socket_replaces_first);
+  ADD("/hub/identity-includes-role", test_identity_includes_role);
+  ADD("/hub/history-bounded", test_history_bounded);
+  ADD("/hub/chat-control-characters", test_chat_control_characters);
   ADD("/hub/end-call", test_end_call);
   ADD("/hub/remove", test_remove);
   ADD("/hub/chat-idempotent", test_chat_idempotent);
