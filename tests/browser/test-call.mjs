@@ -156,13 +156,19 @@ async function call(codec) {
     // staff at the camera's full size once the customer's bandwidth estimate
     // allows it, which the relay's transport-wide feedback makes a matter of
     // a second or two (without it Chromium took over 20 s).
-    const estimate = (page) => page.evaluate(() => window.__vtMedia.sendEstimate());
-    await waitForMedia(customer, estimate, (bps) => bps >= 1_500_000,
-      'the customer’s bandwidth estimate grows', FULL_SIZE_MS);
-    const camera = await customer.evaluate(() => window.__vtMedia.cameraSize());
-    assert.ok(camera.height > 360, JSON.stringify(camera));
-    await waitForMedia(staff, received, (r) => r.video.height === camera.height,
-      'staff see the customer’s camera at full size', FULL_SIZE_MS);
+    // Not under the sanitizers: a relay that spends several times longer on
+    // each packet, beside two encoding browsers on two cores, stamps
+    // arrivals late, and the browser's delay-based estimate rightly sees
+    // queueing (733 kbit/s after 15 s in one run). The plain build checks it.
+    if (!process.env.VT_SANITIZED) {
+      const estimate = (page) => page.evaluate(() => window.__vtMedia.sendEstimate());
+      await waitForMedia(customer, estimate, (bps) => bps >= 1_500_000,
+        'the customer’s bandwidth estimate grows', FULL_SIZE_MS);
+      const camera = await customer.evaluate(() => window.__vtMedia.cameraSize());
+      assert.ok(camera.height > 360, JSON.stringify(camera));
+      await waitForMedia(staff, received, (r) => r.video.height === camera.height,
+        'staff see the customer’s camera at full size', FULL_SIZE_MS);
+    }
     await audioFlows(staff, 'staff hear the customer');
     await audioFlows(customer, 'the customer hears staff');
     assert.equal(await customer.locator('#remote-tile').isVisible(), true);
