@@ -23,6 +23,7 @@ struct _VtServer {
   lws_retry_bo_t retry;
   GHashTable *per_ip;    /* ip string -> open WebSocket count */
   GQueue dirty;          /* of Conn*: messages queued since the last flush */
+  guint64 queued_bytes;  /* in every Conn's out queue together */
   gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
   GSource *flusher;
   guint tick_id;
@@ -38,7 +39,8 @@ typedef struct {
   VtPeer *peer; /* WebSocket connections only */
   char ip[64];
   GByteArray *rx;        /* the message (or API request body) being assembled */
-  GQueue out;            /* of GBytes* */
+  GQueue out;            /* of GBytes*; only through out_push/out_pop/out_clear */
+  gsize out_bytes;
   GList dirty_link;      /* in server->dirty while data is set */
   gboolean peer_closing; /* the client sent a close frame: nothing more to send */
   guint16 close_code;

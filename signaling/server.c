@@ -13,7 +13,9 @@
 #include "signaling/protocol.h"
 
 /* Outgoing messages queued for one socket beyond which it is considered
- * stuck and closed; a client that reconnects replays chat from its last id. */
+ * stuck and closed; a client that reconnects replays chat from its last id.
+ * Bytes are bounded too, per socket and for all together (configuration):
+ * a socket that never reads must not hold the server's memory. */
 #define MAX_QUEUED 4096
 #define TICK_MS 250
 
@@ -41,16 +43,56 @@ static void unmark_dirty(Conn *c)
   c->dirty_link.data = NULL;
 }
 
+/* ---- the out queue, counted in bytes ---- */
+
+static void out_push(Conn *c, GBytes *message)
+{
+  gsize size = g_bytes_get_size(message);
+  g_queue_push_tail(&c->out, g_bytes_ref(message));
+  c->out_bytes += size;
+  c->server->queued_bytes += size;
+}
+
+static GBytes *out_pop(Conn *c)
+{
+  GBytes *message = g_queue_pop_head(&c->out);
+  if (message) {
+    gsize size = g_bytes_get_size(message);
+    c->out_bytes -= size;
+    c->server->queued_bytes -= size;
+  }
+  return message;
+}
+
+static void out_clear(Conn *c)
+{
+  GBytes *message;
+  while ((message = out_pop(c)))
+    g_bytes_unref(message);
+}
+
+/* Whether one more message of size makes this socket a slow consumer: too
+ * much waiting for it, or all sockets together over the budget while this
+ * one is behind (one that keeps up has nothing waiting). */
+static gboolean too_slow(const Conn *c, gsize size)
+{
+  const VtServer *s = c->server;
+  return c->out.length >= MAX_QUEUED || c->out_bytes + size > s->config->socket_queue_bytes ||
+         (c->out.length > 0 && s->queued_bytes + size > s->config->queued_bytes);
+}
+
 static void conn_send(gpointer data, GBytes *message)
 {
   Conn *c = data;
   if (c->close_code || c->peer_closing)
     return;
-  if (c->out.length >= MAX_QUEUED) {
+  if (too_slow(c, g_bytes_get_size(message))) {
     c->close_code = 1008;
     g_strlcpy(c->close_reason, "slow_consumer", sizeof c->close_reason);
+    out_clear(c); /* it would not read it; the memory goes now */
+    vt_metrics_count(c->server->metrics.errors, "slow_consumer");
   } else {
-    g_queue_push_tail(&c->out, g_bytes_ref(message));
+    out_push(c, message);
   }
   mark_dirty(c);
 }
@@ -62,6 +104,10 @@ static void conn_close(gpointer data, guint16 code, const char *reason)
     c->close_code = code;
     g_strlcpy(c->close_reason, reason, sizeof c->close_reason);
   }
+  /* A socket replaced by a newer one of the same person would be sent what
+   * the newer one gets anyway. */
+  if (code == VT_CLOSE_REPLACED)
+    out_clear(c);
   lws_callback_on_writable(c->wsi);
 }
 
@@ -69,7 +115,7 @@ static const VtTransport conn_transport = {conn_send, conn_close};
 
 void vt_server_conn_clear(Conn *c)
 {
-  g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+  out_clear(c);
   g_clear_pointer(&c->rx, g_byte_array_unref);
   g_clear_pointer(&c->api_path, g_free);
   if (c->http_body)
@@ -102,7 +148,7 @@ static gsize put_frame(guint8 *buf, const guint8 *payload, gsize len)
  * message larger than the shared write buffer. */
 static int write_large(Conn *c)
 {
-  g_autoptr(GBytes) msg = g_queue_pop_head(&c->out);
+  g_autoptr(GBytes) msg = out_pop(c);
   gsize len;
   const guint8 *data = g_bytes_get_data(msg, &len);
   g_autofree guint8 *buf = g_malloc(LWS_PRE + len + 10);
@@ -132,7 +178,7 @@ static int conn_writable(Conn *c)
       break;
     }
     used += put_frame(out + used, data, len);
-    g_bytes_unref(g_queue_pop_head(&c->out));
+    g_bytes_unref(out_pop(c));
   }
   if (used && lws_write(c->wsi, out, used, LWS_WRITE_RAW) < (int)used)
     return -1;
@@ -160,7 +206,7 @@ static void flush_dirty(VtServer *s)
     Conn *c = link->data;
     link->data = NULL;
     if (c->peer_closing) /* no data frames after a close (RFC 6455 5.5.1) */
-      g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+      out_clear(c);
     else if (c->close_code || lws_send_pipe_choked(c->wsi))
       lws_callback_on_writable(c->wsi);
     else if (conn_writable(c) < 0)
@@ -177,7 +223,7 @@ static void drop_dirty(VtServer *s)
   while ((link = g_queue_pop_head_link(&s->dirty))) {
     Conn *c = link->data;
     link->data = NULL;
-    g_queue_clear_full(&c->out, (GDestroyNotify)g_bytes_unref);
+    out_clear(c);
     conn_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "store_failed");
   }
 }
