@@ -68,6 +68,12 @@ static const char *const migrations[] = {
     "  created_ms INTEGER NOT NULL,"
     "  expires_ms INTEGER NOT NULL,"
     "  done_ms INTEGER);",
+    /* 3: who staff removed from a room; they may not come back to it, across
+     * restarts too. */
+    "CREATE TABLE room_removals ("
+    "  room TEXT NOT NULL,"
+    "  participant TEXT NOT NULL,"
+    "  PRIMARY KEY (room, participant));",
 };
 
 typedef enum {
@@ -87,6 +93,8 @@ typedef enum {
   STMT_INVITE_INSERT,
   STMT_INVITE_GET,
   STMT_INVITE_DONE,
+  STMT_REMOVAL_INSERT,
+  STMT_REMOVAL_GET,
   N_STMTS
 } StmtId;
 
@@ -123,6 +131,9 @@ static const char *const stmt_sql[N_STMTS] = {
     [STMT_INVITE_INSERT] = "INSERT INTO invites (participant, store, created_by, created_ms,"
                            " expires_ms) VALUES (?, ?, ?, ?, ?)",
     [STMT_INVITE_GET] = "SELECT done_ms FROM invites WHERE participant = ?",
+    [STMT_REMOVAL_INSERT] = "INSERT INTO room_removals (room, participant) VALUES (?, ?)"
+                            " ON CONFLICT DO NOTHING",
+    [STMT_REMOVAL_GET] = "SELECT 1 FROM room_removals WHERE room = ? AND participant = ?",
     [STMT_INVITE_DONE] = "UPDATE invites SET done_ms = ? WHERE participant = ? AND done_ms IS NULL",
 };
 
@@ -753,6 +764,30 @@ gboolean vt_store_room_remove_member(VtStore *store, const char *room, const cha
   const char *const texts[] = {room, sub};
   int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
   return finish_write(store, stmt, rc, "room member", NULL, error);
+}
+
+gboolean vt_store_room_add_removal(VtStore *store, const char *room, const char *participant,
+                                   GError **error)
+{
+  g_return_val_if_fail(store != NULL && room != NULL && participant != NULL, FALSE);
+  sqlite3_stmt *stmt = stmt_for_write(store, STMT_REMOVAL_INSERT);
+  const char *const texts[] = {room, participant};
+  int rc = bind_texts(stmt, 1, texts, G_N_ELEMENTS(texts));
+  return finish_write(store, stmt, rc, "room removal", NULL, error);
+}
+
+gboolean vt_store_room_is_removed(VtStore *store, const char *room, const char *participant)
+{
+  g_return_val_if_fail(store != NULL && room != NULL && participant != NULL, FALSE);
+  sqlite3_stmt *stmt = stmt_for(store, STMT_REMOVAL_GET);
+  const char *const keys[] = {room, participant};
+  int rc = bind_texts(stmt, 1, keys, G_N_ELEMENTS(keys));
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    g_warning("store: removal lookup: %s", sqlite3_errmsg(store->db));
+  release(stmt);
+  return rc == SQLITE_ROW;
 }
 
 char *vt_store_room_find_open(VtStore *store, const char *store_id, const char *sub)

@@ -124,6 +124,11 @@ gboolean vt_store_room_open(VtStore *store, const char *store_id, const char *ro
 gboolean vt_store_room_close(VtStore *store, const char *room, gint64 now_ms, GError **error);
 gboolean vt_store_room_add_member(VtStore *store, const char *room, const char *sub,
                                   GError **error);
+/* Staff removed participant from room: they may not enter it again. */
+gboolean vt_store_room_add_removal(VtStore *store, const char *room, const char *participant,
+                                   GError **error);
+/* Whether staff removed participant from room. */
+gboolean vt_store_room_is_removed(VtStore *store, const char *room, const char *participant);
 /* sub left the room for good: it is no longer offered back to them. */
 gboolean vt_store_room_remove_member(VtStore *store, const char *room, const char *sub,
                                      GError **error);

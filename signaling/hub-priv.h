@@ -73,7 +73,6 @@ struct _VtRoom {
   char *id;
   VtShop *shop;
   GPtrArray *participants; /* of VtParticipant*, owned, in joining order */
-  GHashTable *removed;     /* participant ids removed by staff */
   gint64 empty_since_ms;   /* a room found open at start, until someone comes back; else 0 */
 };
 

@@ -30,7 +30,6 @@ static void participant_free(VtParticipant *p)
 void vt_room_free(VtRoom *room)
 {
   g_ptr_array_unref(room->participants);
-  g_hash_table_unref(room->removed);
   g_free(room->id);
   g_free(room);
 }
@@ -68,7 +67,6 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const ch
   room->id = g_strdup(id);
   room->shop = shop;
   room->participants = g_ptr_array_new_with_free_func((GDestroyNotify)participant_free);
-  room->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_insert(hub->rooms, room->id, room);
   g_hash_table_insert(shop->rooms, room->id, room);
   vt_hub_log(hub, VT_CALL_ROOM_START, shop, id, NULL, -1, reason, now_ms);
@@ -153,7 +151,8 @@ static void take_place(VtHub *hub, VtParticipant *p, VtPeer *peer)
 gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id,
                        const char *ref, gint64 now_ms)
 {
-  if (g_hash_table_contains(room->removed, peer->id)) {
+  /* Kept in the store, so that a restart does not let them back in. */
+  if (vt_store_room_is_removed(hub->store, room->id, peer->id)) {
     peer->state = peer->token->role == VT_ROLE_STAFF ? PEER_CONSOLE : PEER_ENDED;
     vt_hub_send_error(hub, peer, ref, "removed", NULL, "staff removed you from this room");
     return FALSE;
@@ -283,7 +282,9 @@ void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint6
                       target ? "use leave to leave a room" : "no such participant here");
     return;
   }
-  g_hash_table_add(room->removed, g_strdup(target->id));
+  g_autoptr(GError) error = NULL;
+  if (!vt_store_room_add_removal(hub->store, room->id, target->id, &error))
+    g_warning("room %s: %s", room->id, error->message);
   VtPeer *peer = target->peer;
   if (peer) {
     g_autoptr(GBytes) removed = vt_msg_simple("removed", NULL, "room", room->id);

@@ -797,17 +797,36 @@ static void test_invites(Fixture *f, gconstpointer data)
   g_assert_cmpint(raw_int(f->path, "SELECT count(*) FROM invites"), ==, 1);
 }
 
-/* A database made by the first schema gains the invites table. */
+/* A database made by the first schema gains the invites and removals
+ * tables. */
 static void test_migrate_from_1(Fixture *f, gconstpointer data)
 {
   g_clear_pointer(&f->store, vt_store_free);
   g_free(raw_query(f->path, "DROP TABLE invites"));
+  g_free(raw_query(f->path, "DROP TABLE room_removals"));
   g_free(raw_query(f->path, "PRAGMA user_version = 1"));
   reopen(f);
-  g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint(raw_int(f->path, "PRAGMA user_version"), ==, 3);
   g_autoptr(GError) error = NULL;
   g_assert_true(vt_store_invite_add(f->store, "p1", "shop-1", "pstaff", 1, 2, &error));
   g_assert_no_error(error);
+  g_assert_true(vt_store_room_add_removal(f->store, "room-1", "p1", &error));
+  g_assert_no_error(error);
+}
+
+/* Removals are kept across a reopen, per room. */
+static void test_removals(Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_false(vt_store_room_is_removed(f->store, "room-1", "p1"));
+  g_assert_true(vt_store_room_add_removal(f->store, "room-1", "p1", &error));
+  g_assert_true(vt_store_room_add_removal(f->store, "room-1", "p1", &error)); /* twice: no-op */
+  g_assert_no_error(error);
+  g_assert_true(vt_store_commit(f->store, &error));
+  reopen(f);
+  g_assert_true(vt_store_room_is_removed(f->store, "room-1", "p1"));
+  g_assert_false(vt_store_room_is_removed(f->store, "room-2", "p1"));
+  g_assert_false(vt_store_room_is_removed(f->store, "room-1", "p2"));
 }
 
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -833,6 +852,7 @@ int main(int argc, char **argv)
   g_test_add_func("/store/call-log/kind-strings", test_kind_strings);
   ADD("/store/rooms/lifecycle", test_rooms);
   ADD("/store/invites", test_invites);
+  ADD("/store/removals", test_removals);
   ADD("/store/schema/migrate-from-1", test_migrate_from_1);
   ADD("/store/rooms/conflicts", test_rooms_conflicts);
   ADD("/store/batch/commit", test_batch_commit);

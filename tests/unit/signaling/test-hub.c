@@ -576,6 +576,26 @@ static void test_restart_resume(Fixture *fx, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(joined, "state"), ==, "room");
 }
 
+/* A removal is kept in the store: after a restart the removed customer's
+ * token still does not get them back into the room. */
+static void test_remove_survives_restart(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_autofree char *msg = g_strdup_printf("{\"type\":\"remove\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, msg);
+  restart(fx);
+  fx->now += 1000;
+  Fake *staff_again = connect_peer(fx);
+  send_join(fx, staff_again, "a", "staff", "ann", "r1");
+  Fake *back = connect_peer(fx);
+  send_join(fx, back, "a", "customer", "cid", "r1");
+  g_autoptr(JsonObject) err = take(back, "error");
+  g_assert_nonnull(err);
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "removed");
+}
+
 static void test_restart_abandoned(Fixture *fx, gconstpointer data)
 {
   Fake *staff, *cust;
@@ -721,6 +741,7 @@ int main(int argc, char **argv)
   ADD("/hub/chat-control-characters", test_chat_control_characters);
   ADD("/hub/end-call", test_end_call);
   ADD("/hub/remove", test_remove);
+  ADD("/hub/remove-survives-restart", test_remove_survives_restart);
   ADD("/hub/chat-idempotent", test_chat_idempotent);
   ADD("/hub/rate-limit", test_rate_limit);
   ADD("/hub/auth-timeout", test_auth_timeout);
