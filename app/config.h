@@ -34,6 +34,8 @@ typedef struct {
   char *relay_public_ip;
   char *relay_ice_tcp;
   guint relay_max_bitrate;
+  guint tracks_customer;
+  guint tracks_staff;
   char **video_codecs;
   char **ice_stun;
   char **ice_turn;

@@ -315,7 +315,8 @@ void vt_relay_participant_left(VtRelay *relay, const char *room_id, const char *
 }
 
 gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *participant,
-                                const char *sdp, GError **error)
+                                const char *sdp, guint max_audio, guint max_video,
+                                GError **error)
 {
   if (!relay->enabled)
     return not_available(relay, error);
@@ -327,6 +328,10 @@ gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *pa
                 vt_sdp_error_code(sdp_error->code), sdp_error->message);
     return FALSE;
   }
+  guint dropped = vt_publish_offer_limit_tracks(offer, max_audio, max_video);
+  if (dropped)
+    g_message("room %s: %s offered %u tracks over its limit; rejected", room, participant,
+              dropped);
   Op *op = op_new(OP_PUBLISH, participant);
   op->offer = offer;
   post(room_get(relay, room, TRUE), op);

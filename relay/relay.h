@@ -66,8 +66,11 @@ VtRelay *vt_relay_new(const VtRelayConfig *config, const VtRelayEvents *events, 
 void vt_relay_free(VtRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtRelay, vt_relay_free)
 
+/* At most max_audio audio and max_video video tracks of the offer are
+ * taken; the answer rejects the rest (vt_publish_offer_limit_tracks). */
 gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *participant,
-                                const char *sdp, GError **error);
+                                const char *sdp, guint max_audio, guint max_video,
+                                GError **error);
 gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char *participant,
                                    const char *sdp, GError **error);
 /* The participant's receive connection goes (its ICE failed, or the client

@@ -573,6 +573,24 @@ static gboolean negotiate(const GstSDPMedia *m, guint index, const VtSdpCodecPre
   return read_extmaps(m, index, pm, error) && read_track(m, index, pm, error);
 }
 
+guint vt_publish_offer_limit_tracks(VtPublishOffer *offer, guint max_audio, guint max_video)
+{
+  guint audio = 0, video = 0, rejected = 0;
+  g_return_val_if_fail(offer != NULL, 0);
+  for (guint i = 0; i < offer->n_media; i++) {
+    VtPublishMedia *pm = &offer->media[i];
+    if (pm->state != VT_SDP_MEDIA_ACCEPTED)
+      continue;
+    guint *count = pm->kind == VT_SDP_KIND_AUDIO ? &audio : &video;
+    guint max = pm->kind == VT_SDP_KIND_AUDIO ? max_audio : max_video;
+    if (++*count > max) {
+      pm->state = VT_SDP_MEDIA_REJECTED;
+      rejected++;
+    }
+  }
+  return rejected;
+}
+
 gboolean vt_sdp_parse_publish_offer_with_prefs(const char *text, gsize len,
                                                const VtSdpCodecPrefs *prefs, VtPublishOffer **out,
                                                GError **error)

@@ -281,6 +281,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtPublishOffer, vt_publish_offer_free)
 gboolean vt_sdp_parse_publish_offer(const char *text, gsize len, VtPublishOffer **out,
                                     GError **error);
 /* The same with the relay's codec preferences (NULL: the default). */
+/* Rejects (port 0 in the answer) the accepted m-lines of each kind beyond
+ * the first max_audio audio and max_video video ones, in m-line order, so
+ * that one publisher cannot take every subscriber's slots. Returns how many
+ * it rejected. */
+guint vt_publish_offer_limit_tracks(VtPublishOffer *offer, guint max_audio, guint max_video);
+
 gboolean vt_sdp_parse_publish_offer_with_prefs(const char *text, gsize len,
                                                const VtSdpCodecPrefs *prefs, VtPublishOffer **out,
                                                GError **error);

@@ -359,6 +359,14 @@ static void handle_end_call(VtHub *hub, VtPeer *peer, const VtClientMessage *msg
   vt_room_end(hub, peer->participant->room, "ended_by_staff", now_ms);
 }
 
+/* Tracks of each kind a peer may publish: a customer needs one camera and
+ * one microphone; more would only take slots others need. */
+static guint track_limit(const VtHub *hub, const VtPeer *peer)
+{
+  return peer->token->role == VT_ROLE_STAFF ? hub->config.tracks_staff
+                                            : hub->config.tracks_customer;
+}
+
 /* Media negotiation goes to the relay, addressed by room and participant. */
 static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
 {
@@ -375,7 +383,8 @@ static void handle_media(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
     peer->participant->publish_ref = g_strdup(msg->ref);
   }
   if (msg->type == VT_MSG_PUBLISH_OFFER)
-    ok = vt_relay_publish_offer(hub->relay, room, peer->id, msg->sdp, &error);
+    ok = vt_relay_publish_offer(hub->relay, room, peer->id, msg->sdp, track_limit(hub, peer),
+                                track_limit(hub, peer), &error);
   else if (msg->type == VT_MSG_SUBSCRIBE_ANSWER)
     ok = vt_relay_subscribe_answer(hub->relay, room, peer->id, msg->sdp, &error);
   else if (msg->type == VT_MSG_SUBSCRIBE_RESTART)

@@ -36,6 +36,9 @@ typedef struct {
   guint auth_timeout_ms;
   guint reconnect_grace_ms;
   guint chat_history;
+  /* Tracks of each kind (audio, video) a participant may publish. */
+  guint tracks_customer;
+  guint tracks_staff;
   /* ICE servers handed to clients in `joined` (NULL: none). TURN credentials
    * follow coturn's use-auth-secret scheme: username "<expiry>:<participant>",
    * password base64(HMAC-SHA1(turn_secret, username)), valid turn_ttl_s. */

@@ -603,6 +603,8 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
       .auth_timeout_ms = config->auth_timeout_s * 1000,
       .reconnect_grace_ms = config->reconnect_grace_s * 1000,
       .chat_history = config->chat_history,
+      .tracks_customer = config->tracks_customer,
+      .tracks_staff = config->tracks_staff,
       .stun_urls = config->ice_stun,
       .turn_urls = config->ice_turn,
       .turn_secret = config->turn_secret,

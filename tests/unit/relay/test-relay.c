@@ -61,7 +61,7 @@ static char *exchange(gpointer data, const char *offer)
 {
   Fixture *f = data;
   g_autoptr(GError) error = NULL;
-  g_assert_true(vt_relay_publish_offer(f->relay, "r1", "pa", offer, &error));
+  g_assert_true(vt_relay_publish_offer(f->relay, "r1", "pa", offer, 1, 1, &error));
   g_assert_no_error(error);
   if (!vt_test_run_until(has_answer, f, WAIT_MS))
     return NULL;
@@ -138,7 +138,7 @@ static void test_tap_without_track(Fixture *f, gconstpointer unused)
 static void test_refused_offer(Fixture *f, gconstpointer unused)
 {
   g_autoptr(GError) error = NULL;
-  g_assert_false(vt_relay_publish_offer(f->relay, "r1", "pa", "v=0\r\n", &error));
+  g_assert_false(vt_relay_publish_offer(f->relay, "r1", "pa", "v=0\r\n", 1, 1, &error));
   g_assert_error(error, VT_RELAY_ERROR, VT_RELAY_ERROR_BAD_SDP);
   g_assert_true(g_str_has_prefix(error->message, "sdp_malformed: "));
 }
@@ -149,7 +149,7 @@ static void test_disabled(void)
   VtRelayConfig config = {.enabled = FALSE};
   g_autoptr(VtRelay) relay = vt_relay_new(&config, &events, NULL);
   g_autoptr(GError) error = NULL;
-  g_assert_false(vt_relay_publish_offer(relay, "r1", "pa", "v=0\r\n", &error));
+  g_assert_false(vt_relay_publish_offer(relay, "r1", "pa", "v=0\r\n", 1, 1, &error));
   g_assert_error(error, VT_RELAY_ERROR, VT_RELAY_ERROR_NOT_AVAILABLE);
   g_assert_false(vt_relay_add_tap(relay, "r1", "pa", "video", on_tap, NULL, NULL));
 }

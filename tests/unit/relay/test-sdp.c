@@ -593,6 +593,44 @@ static void test_safari_offer(void)
 }
 
 /* The answer to Chrome's offer, re-parsed with GstSDP, field by field. */
+/* Tracks over a publisher's limit are rejected in m-line order; what was not
+ * accepted anyway (inactive) does not count. */
+static void test_limit_tracks(void)
+{
+  VtPublishMedia media[5] = {
+      {.kind = VT_SDP_KIND_AUDIO, .state = VT_SDP_MEDIA_ACCEPTED},
+      {.kind = VT_SDP_KIND_VIDEO, .state = VT_SDP_MEDIA_INACTIVE},
+      {.kind = VT_SDP_KIND_VIDEO, .state = VT_SDP_MEDIA_ACCEPTED},
+      {.kind = VT_SDP_KIND_VIDEO, .state = VT_SDP_MEDIA_ACCEPTED},
+      {.kind = VT_SDP_KIND_AUDIO, .state = VT_SDP_MEDIA_ACCEPTED},
+  };
+  VtPublishOffer offer = {.media = media, .n_media = G_N_ELEMENTS(media)};
+  g_assert_cmpuint(vt_publish_offer_limit_tracks(&offer, 1, 1), ==, 2);
+  g_assert_cmpint(media[0].state, ==, VT_SDP_MEDIA_ACCEPTED);
+  g_assert_cmpint(media[1].state, ==, VT_SDP_MEDIA_INACTIVE);
+  g_assert_cmpint(media[2].state, ==, VT_SDP_MEDIA_ACCEPTED);
+  g_assert_cmpint(media[3].state, ==, VT_SDP_MEDIA_REJECTED);
+  g_assert_cmpint(media[4].state, ==, VT_SDP_MEDIA_REJECTED);
+  g_assert_cmpuint(vt_publish_offer_limit_tracks(&offer, 1, 1), ==, 0);
+}
+
+/* A rejected track is answered with port 0, and the rest still carries the
+ * candidates and the bundle. */
+static void test_limit_tracks_answer(void)
+{
+  g_autoptr(VtPublishOffer) offer = parse_ok(CHROME_OFFER, NULL);
+  g_assert_cmpuint(vt_publish_offer_limit_tracks(offer, 0, 1), ==, 1);
+  VtLocalDescription local = relay_local(VT_SDP_FEATURE_REMB);
+  g_autofree char *text = vt_sdp_build_publish_answer(offer, &local, NULL);
+  g_assert_nonnull(text);
+  g_autoptr(GstSDPMessage) msg = reparse(text);
+  g_assert_cmpuint(gst_sdp_message_medias_len(msg), ==, 2);
+  g_assert_cmpuint(gst_sdp_media_get_port(gst_sdp_message_get_media(msg, 0)), ==, 0);
+  const GstSDPMedia *v = gst_sdp_message_get_media(msg, 1);
+  g_assert_cmpuint(gst_sdp_media_get_port(v), !=, 0);
+  g_assert_nonnull(gst_sdp_media_get_attribute_val(v, "candidate"));
+}
+
 static void test_publish_answer(void)
 {
   g_autoptr(VtPublishOffer) offer = parse_ok(CHROME_OFFER, NULL);
@@ -1344,6 +1382,8 @@ int main(int argc, char **argv)
   g_test_add_func("/sdp/fingerprint", test_fingerprint);
   g_test_add_func("/sdp/vocabulary", test_vocabulary);
   g_test_add_func("/sdp/publish/chrome", test_chrome_offer);
+  g_test_add_func("/sdp/publish/limit-tracks", test_limit_tracks);
+  g_test_add_func("/sdp/publish/limit-tracks-answer", test_limit_tracks_answer);
   g_test_add_func("/sdp/publish/chrome-h264", test_chrome_h264);
   g_test_add_func("/sdp/publish/safari", test_safari_offer);
   g_test_add_func("/sdp/publish/answer", test_publish_answer);
