@@ -80,6 +80,7 @@ struct _VtIce {
   char *ufrag;
   char *pwd;
   EarlyQueue *early; /* NULL until a datagram arrives before selection */
+  guint n_remote;    /* remote candidates taken */
   VtIceStats stats;
 };
 
@@ -430,6 +431,11 @@ static gboolean check_remote(VtIce *ice, const NiceCandidate *cand, GError **err
                 "candidate address family not in use");
     return FALSE;
   }
+  if (ice->n_remote >= VT_ICE_MAX_REMOTE_CANDIDATES) {
+    g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_UNSUPPORTED,
+                "more than %u remote candidates", VT_ICE_MAX_REMOTE_CANDIDATES);
+    return FALSE;
+  }
   /* A relay kept on loopback (tests) never sends a check anywhere else. */
   if (ice->loopback_only && !is_loopback(&cand->addr)) {
     g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_UNSUPPORTED,
@@ -463,6 +469,8 @@ gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GEr
     g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_FAILED, "remote candidate refused");
     ok = FALSE;
   }
+  if (ok)
+    ice->n_remote++;
   nice_candidate_free(cand);
   return ok;
 }

@@ -114,6 +114,11 @@ gboolean vt_ice_set_remote_credentials(VtIce *ice, const char *ufrag, const char
  * ICE-TCP is off, and address families we have no local address for
  * (VT_ICE_ERROR_UNSUPPORTED). */
 gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GError **error);
+/* Remote candidates one connection takes: each is a target the agent sends
+ * checks to (issue #11: a client named 40 addresses, private ranges
+ * included). Browsers give a few per interface; later ones are refused
+ * (VT_ICE_ERROR_UNSUPPORTED). */
+#define VT_ICE_MAX_REMOTE_CANDIDATES 16
 
 /* The peer sent end-of-candidates: pairs may now fail for good. */
 void vt_ice_remote_end_of_candidates(VtIce *ice);

@@ -441,6 +441,22 @@ static void test_bad_candidates(Fixture *f, gconstpointer unused)
   g_assert_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID);
 }
 
+/* A client cannot make the relay send checks to more than
+ * VT_ICE_MAX_REMOTE_CANDIDATES targets. */
+static void test_candidate_cap(Fixture *f, gconstpointer unused)
+{
+  for (guint i = 0; i < VT_ICE_MAX_REMOTE_CANDIDATES; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *line =
+        g_strdup_printf("candidate:%u 1 udp 2122260223 127.0.0.1 %u typ host", i, 6000 + i);
+    g_assert_true(vt_ice_add_remote_candidate(f->a.ice, line, &error));
+  }
+  g_autoptr(GError) error = NULL;
+  g_assert_false(vt_ice_add_remote_candidate(
+      f->a.ice, "candidate:99 1 udp 2122260223 127.0.0.1 7000 typ host", &error));
+  g_assert_error(error, VT_ICE_ERROR, VT_ICE_ERROR_UNSUPPORTED);
+}
+
 static void test_bad_config(void)
 {
   g_autoptr(GMainContext) ctx = g_main_context_new();
@@ -509,6 +525,8 @@ int main(int argc, char **argv)
   g_test_add("/relay/ice/bad-candidates", Fixture, NULL, fixture_setup, test_bad_candidates,
              fixture_teardown);
   g_test_add_func("/relay/ice/bad-config", test_bad_config);
+  g_test_add("/relay/ice/candidate-cap", Fixture, NULL, fixture_setup, test_candidate_cap,
+             fixture_teardown);
   g_test_add("/relay/ice/public-address", Fixture, NULL, fixture_setup, test_public_address,
              fixture_teardown);
   g_test_add("/relay/ice/consent-lost", Fixture, NULL, fixture_setup, test_consent_lost,
