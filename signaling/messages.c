@@ -88,8 +88,11 @@ GBytes *vt_msg_call_ended(VtRoom *room, const char *reason)
 }
 
 /* STUN servers as they are; TURN servers with credentials that expire, so a
- * leaked password is worth little (coturn use-auth-secret). */
-static void add_ice_servers(VtJsonOut *b, const VtHubConfig *c, const char *participant)
+ * leaked password is worth little (coturn use-auth-secret), and only to a
+ * participant in a room: media flows nowhere else, and a customer waiting in
+ * the lobby has not been let in by anyone yet. */
+static void add_ice_servers(VtJsonOut *b, const VtHubConfig *c, const char *participant,
+                            gboolean with_turn)
 {
   vt_json_out_name(b, "ice_servers");
   vt_json_out_begin_array(b);
@@ -102,7 +105,7 @@ static void add_ice_servers(VtJsonOut *b, const VtHubConfig *c, const char *part
     vt_json_out_end_array(b);
     vt_json_out_end_object(b);
   }
-  if (c->turn_urls && c->turn_urls[0] && c->turn_secret) {
+  if (with_turn && c->turn_urls && c->turn_urls[0] && c->turn_secret) {
     gint64 expiry = g_get_real_time() / G_USEC_PER_SEC + c->turn_ttl_s;
     g_autofree char *user = g_strdup_printf("%" G_GINT64_FORMAT ":%s", expiry, participant);
     g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *)c->turn_secret,
@@ -136,7 +139,7 @@ GBytes *vt_msg_joined(VtHub *hub, VtPeer *peer, const char *ref)
   vt_json_out_end_object(b);
   add_string(b, "store", peer->shop->id);
   add_string(b, "state", state_name(peer->state));
-  add_ice_servers(b, &hub->config, peer->id);
+  add_ice_servers(b, &hub->config, peer->id, peer->state == PEER_ROOM);
   return vt_msg_finish(b);
 }
 

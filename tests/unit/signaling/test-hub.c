@@ -650,6 +650,27 @@ static void test_ice_servers(Fixture *fx, gconstpointer data)
   g_hmac_get_digest(hmac, digest, &len);
   g_autofree char *expected = g_base64_encode(digest, len);
   g_assert_cmpstr(json_object_get_string_member(t, "credential"), ==, expected);
+
+  /* A customer in the lobby gets STUN only; TURN credentials come with the
+   * joined that follows when staff let them into a room. */
+  Fake *staff = connect_peer(fx), *cust = connect_peer(fx);
+  g_free(join(fx, staff, "s1", "staff", "Bo", NULL));
+  send_join(fx, cust, "s1", "customer", "Cy", NULL);
+  g_autoptr(JsonObject) waiting = take(cust, "joined");
+  g_assert_cmpstr(json_object_get_string_member(waiting, "state"), ==, "lobby");
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(waiting, "ice_servers")),
+                   ==, 1);
+  const char *cid =
+      json_object_get_string_member(json_object_get_object_member(waiting, "participant"), "id");
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}", cid);
+  send_text(fx, staff, accept);
+  g_autoptr(JsonObject) in_room = take(cust, "joined");
+  g_assert_nonnull(in_room);
+  g_assert_cmpstr(json_object_get_string_member(in_room, "state"), ==, "room");
+  JsonArray *now_servers = json_object_get_array_member(in_room, "ice_servers");
+  g_assert_cmpuint(json_array_get_length(now_servers), ==, 2);
+  g_assert_true(
+      json_object_has_member(json_array_get_object_element(now_servers, 1), "credential"));
 }
 
 /* Records an invite for the customer of store "a" whose name and sub are sub. */
