@@ -51,6 +51,9 @@ struct _VtPeer {
 struct _VtShop {
   char *id;
   GQueue lobby;      /* of VtPeer*, oldest first */
+  /* Customers whose socket dropped while they waited: participant id ->
+   * VtLobbyPlace, kept for the reconnect grace (lobby.c). */
+  GHashTable *lobby_places;
   GPtrArray *staff;  /* every joined staff peer (not owned) */
   GHashTable *rooms; /* id -> VtRoom* (owned by hub->rooms) */
 };
@@ -102,6 +105,9 @@ void vt_hub_invite_done(VtHub *hub, const char *participant_id, gint64 now_ms);
 void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms);
 /* Takes the peer out of its lobby; reason is logged ("left", "accepted", ...). */
 void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms);
+/* The customer's socket dropped while they waited: they leave the line, and
+ * get their place back if they return within the reconnect grace. */
+void vt_lobby_dropped(VtHub *hub, VtPeer *peer, gint64 now_ms);
 void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
 VtPeer *vt_lobby_find(VtShop *shop, const char *participant_id);
 void vt_lobby_broadcast(VtHub *hub, VtShop *shop);

@@ -8,6 +8,7 @@
 static void shop_free(VtShop *shop)
 {
   g_queue_clear(&shop->lobby);
+  g_hash_table_unref(shop->lobby_places);
   g_ptr_array_unref(shop->staff);
   g_hash_table_unref(shop->rooms);
   g_free(shop->id);
@@ -21,6 +22,7 @@ static VtShop *shop_get(VtHub *hub, const char *id)
     shop = g_new0(VtShop, 1);
     shop->id = g_strdup(id);
     g_queue_init(&shop->lobby);
+    shop->lobby_places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     shop->staff = g_ptr_array_new();
     shop->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_insert(hub->shops, shop->id, shop);
@@ -162,7 +164,7 @@ VtPeer *vt_hub_peer_open(VtHub *hub, const VtTransport *transport, gpointer data
 static void peer_detach(VtHub *hub, VtPeer *peer, gint64 now_ms)
 {
   if (peer->lobby_link)
-    vt_lobby_leave(hub, peer, FALSE, now_ms);
+    vt_lobby_dropped(hub, peer, now_ms);
   if (peer->participant && peer->participant->peer == peer)
     vt_room_away(hub, peer->participant, now_ms);
   peer->participant = NULL;

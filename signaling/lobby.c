@@ -47,6 +47,50 @@ static gboolean take_over(VtHub *hub, VtPeer *peer, VtPeer *old)
   return TRUE;
 }
 
+/* Where a customer whose socket dropped was in the line. */
+typedef struct {
+  gint64 since_ms;   /* when they first entered it */
+  gint64 dropped_ms; /* when their socket went */
+} VtLobbyPlace;
+
+/* The place a returning customer left, if the grace has not run out;
+ * forgets every place whose grace has. */
+static gboolean take_place(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
+                           gint64 *since_ms)
+{
+  GHashTableIter it;
+  gpointer key, value;
+  gboolean found = FALSE;
+  g_hash_table_iter_init(&it, shop->lobby_places);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    VtLobbyPlace *place = value;
+    gboolean expired = now_ms - place->dropped_ms > (gint64)hub->config.reconnect_grace_ms;
+    if (!expired && g_str_equal(key, id)) {
+      *since_ms = place->since_ms;
+      found = TRUE;
+    }
+    if (expired || g_str_equal(key, id))
+      g_hash_table_iter_remove(&it);
+  }
+  return found;
+}
+
+/* In the line by the time they first entered it: a returning customer goes
+ * back before those who came after them. */
+static void insert_in_order(VtShop *shop, VtPeer *peer)
+{
+  GList *l = shop->lobby.head;
+  while (l && ((VtPeer *)l->data)->lobby_since_ms <= peer->lobby_since_ms)
+    l = l->next;
+  if (l) {
+    g_queue_insert_before(&shop->lobby, l, peer);
+    peer->lobby_link = l->prev;
+  } else {
+    g_queue_push_tail(&shop->lobby, peer);
+    peer->lobby_link = shop->lobby.tail;
+  }
+}
+
 void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms)
 {
   VtShop *shop = peer->shop;
@@ -54,10 +98,12 @@ void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms)
   peer->state = PEER_LOBBY;
   if (old) {
     take_over(hub, peer, old);
+  } else if (take_place(hub, shop, peer->id, now_ms, &peer->lobby_since_ms)) {
+    insert_in_order(shop, peer);
+    vt_hub_log(hub, VT_CALL_LOBBY_ENTER, shop, NULL, peer, -1, "returned", now_ms);
   } else {
     peer->lobby_since_ms = now_ms;
-    g_queue_push_tail(&shop->lobby, peer);
-    peer->lobby_link = shop->lobby.tail;
+    insert_in_order(shop, peer);
     vt_hub_log(hub, VT_CALL_LOBBY_ENTER, shop, NULL, peer, -1, NULL, now_ms);
   }
   g_autoptr(GBytes) joined = vt_msg_joined(hub, peer, ref);
@@ -65,17 +111,32 @@ void vt_lobby_enter(VtHub *hub, VtPeer *peer, const char *ref, gint64 now_ms)
   vt_lobby_broadcast(hub, shop);
 }
 
-void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms)
+static void remove_from_line(VtHub *hub, VtPeer *peer, VtCallEventKind kind, const char *reason,
+                             gint64 now_ms)
 {
   VtShop *shop = peer->shop;
   g_queue_delete_link(&shop->lobby, peer->lobby_link);
   peer->lobby_link = NULL;
   gint64 waited = MAX(0, now_ms - peer->lobby_since_ms);
-  if (accepted)
-    vt_hub_log(hub, VT_CALL_LOBBY_ACCEPT, shop, NULL, peer, waited, NULL, now_ms);
-  else
-    vt_hub_log(hub, VT_CALL_LOBBY_LEAVE, shop, NULL, peer, waited, "left", now_ms);
+  vt_hub_log(hub, kind, shop, NULL, peer, waited, reason, now_ms);
   vt_lobby_broadcast(hub, shop);
+}
+
+void vt_lobby_dropped(VtHub *hub, VtPeer *peer, gint64 now_ms)
+{
+  VtLobbyPlace *place = g_new(VtLobbyPlace, 1);
+  place->since_ms = peer->lobby_since_ms;
+  place->dropped_ms = now_ms;
+  g_hash_table_replace(peer->shop->lobby_places, g_strdup(peer->id), place);
+  remove_from_line(hub, peer, VT_CALL_LOBBY_LEAVE, "dropped", now_ms);
+}
+
+void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms)
+{
+  if (accepted)
+    remove_from_line(hub, peer, VT_CALL_LOBBY_ACCEPT, NULL, now_ms);
+  else
+    remove_from_line(hub, peer, VT_CALL_LOBBY_LEAVE, "left", now_ms);
 }
 
 static char *new_room_id(void)

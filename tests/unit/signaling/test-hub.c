@@ -168,6 +168,39 @@ static gint64 last_position(Fake *customer)
   return pos;
 }
 
+/* A waiting customer whose socket drops (a phone changing networks, a
+ * reload) gets their place in the line back if they return within the
+ * reconnect grace; after it, or after leaving on purpose, they queue anew. */
+static void test_lobby_place_kept(Fixture *fx, gconstpointer data)
+{
+  Fake *staff = connect_peer(fx);
+  g_free(join(fx, staff, "a", "staff", "ann", NULL));
+  Fake *c1 = connect_peer(fx), *c2 = connect_peer(fx);
+  g_free(join(fx, c1, "a", "customer", "c1", NULL));
+  fx->now += 1000;
+  g_free(join(fx, c2, "a", "customer", "c2", NULL));
+  disconnect(fx, c1);
+  g_assert_cmpuint(lobby_length(staff), ==, 1);
+  fx->now += 10000;
+  Fake *back = connect_peer(fx);
+  g_free(join(fx, back, "a", "customer", "c1", NULL));
+  g_assert_cmpint(last_position(back), ==, 1);
+  g_assert_cmpint(last_position(c2), ==, 2);
+
+  /* Past the grace: the back of the line. */
+  disconnect(fx, back);
+  fx->now += 31000;
+  Fake *late = connect_peer(fx);
+  g_free(join(fx, late, "a", "customer", "c1", NULL));
+  g_assert_cmpint(last_position(late), ==, 2);
+
+  /* Leaving on purpose gives the place up. */
+  send_text(fx, late, "{\"type\":\"leave\"}");
+  Fake *again = connect_peer(fx);
+  g_free(join(fx, again, "a", "customer", "c1", NULL));
+  g_assert_cmpint(last_position(again), ==, 2);
+}
+
 static void test_lobby_order(Fixture *fx, gconstpointer data)
 {
   Fake *staff = connect_peer(fx), *other = connect_peer(fx);
@@ -758,6 +791,7 @@ int main(int argc, char **argv)
   ADD("/hub/grace-expires", test_grace_expires);
   ADD("/hub/second-socket-replaces-first", test_second_socket_replaces_first);
   ADD("/hub/identity-includes-role", test_identity_includes_role);
+  ADD("/hub/lobby-place-kept", test_lobby_place_kept);
   ADD("/hub/history-bounded", test_history_bounded);
   ADD("/hub/chat-control-characters", test_chat_control_characters);
   ADD("/hub/end-call", test_end_call);
