@@ -247,20 +247,18 @@ gboolean vt_forward_replay_keyframe(VtSubSlot *slot, gint64 now_us)
   guint count = (guint16)(t->seq.max_seq - from) + 1u;
   if (count > REPLAY_MAX_PACKETS)
     return FALSE;
-  const uint8_t *pkt;
-  size_t len;
-  /* All or nothing: a gap would leave the decoder with a broken frame. */
+  /* All or nothing: a gap would leave the decoder with a broken frame. The
+   * cache's buffers stay put until the next packet is stored, after this. */
+  const uint8_t *pkts[REPLAY_MAX_PACKETS];
+  size_t lens[REPLAY_MAX_PACKETS];
   for (guint i = 0; i < count; i++)
-    if (vt_rtx_cache_get(t->cache, (guint16)(from + i), now_us, REPLAY_MAX_AGE_US * 2, &pkt,
-                         &len) < 0)
+    if (vt_rtx_cache_get(t->cache, (guint16)(from + i), now_us, REPLAY_MAX_AGE_US * 2, &pkts[i],
+                         &lens[i]) < 0)
       return FALSE;
   for (guint i = 0; i < count; i++) {
     VtRtpHeader h;
-    if (vt_rtx_cache_get(t->cache, (guint16)(from + i), now_us, REPLAY_MAX_AGE_US * 2, &pkt,
-                         &len) < 0 ||
-        vt_rtp_parse(pkt, len, &h) < 0)
-      break;
-    send_to_slot(slot, t->owner->room->scratch, pkt, len, &h, i == 0);
+    if (vt_rtp_parse(pkts[i], lens[i], &h) == 0)
+      send_to_slot(slot, t->owner->room->scratch, pkts[i], lens[i], &h, i == 0);
   }
   return !slot->need_keyframe;
 }

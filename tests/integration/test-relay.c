@@ -37,6 +37,13 @@ static void member_free(Member *m)
   g_free(m);
 }
 
+/* Stops the server, which must exit cleanly, and frees it. */
+static void stop_server(VtTestServer *server)
+{
+  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
+  vt_test_server_free(server);
+}
+
 static void publish(Member *m)
 {
   if (!vt_test_peer_publish(m->peer, NULL, WAIT_MS))
@@ -108,8 +115,7 @@ static void test_forward(void)
   for (int i = 0; i < 3; i++)
     member_free(subs[i]);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 /* A publisher that numbers its packets transport-wide gets feedback that
@@ -139,8 +145,7 @@ static void test_transport_cc(void)
   g_assert_cmpuint(video->packets, >, p->video_packets_sent / 2);
   member_free(sub);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 /* A subscriber's REMB lowers what the publisher is asked for only while it
@@ -173,8 +178,7 @@ static void test_remb_from_congested_subscriber(void)
   g_assert_cmpuint(pub->peer->last_remb_bps, ==, cap);
   member_free(sub);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 typedef struct {
@@ -356,8 +360,7 @@ static void test_subscriber_leaves(void)
   g_assert_cmpstr(sub->peer->failure, ==, "closed: the peer closed DTLS");
   member_free(sub);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 static char *offer_ufrag(const char *sdp)
@@ -399,8 +402,7 @@ static void test_subscribe_restart(void)
   g_assert_null(sub->peer->failure);
   member_free(sub);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 /* Clients whose network blocks UDP reach a relay with ICE-TCP on: only TCP
@@ -423,8 +425,7 @@ static void test_ice_tcp(void)
   g_assert_cmpuint(audio->packets, >, pub->peer->audio_packets_sent * 8 / 10);
   member_free(sub);
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 /* A subscriber whose connection comes up just after the publisher sent a
@@ -459,8 +460,7 @@ static void test_keyframe_replayed_from_cache(void)
     member_free(sub);
   }
   member_free(pub);
-  g_assert_cmpint(vt_test_server_stop(server), ==, 0);
-  vt_test_server_free(server);
+  stop_server(server);
 }
 
 int main(int argc, char **argv)

@@ -502,19 +502,26 @@ static void test_ended_room_stays_ended(Fixture *fx, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "room_ended");
 }
 
+/* n chat messages of size bytes each from f (client ids m0, m1, ...), within
+ * the rate limit. */
+static void send_chats(Fixture *fx, Fake *f, int n, gsize size)
+{
+  g_autofree char *text = g_strnfill(size, 'x');
+  for (int i = 0; i < n; i++) {
+    g_autofree char *msg =
+        g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
+    send_text(fx, f, msg);
+    fx->now += 100;
+  }
+}
+
 /* A long history arrives complete, in batches that stay small. */
 static void test_history_batches(Fixture *fx, gconstpointer data)
 {
   Fake *staff, *cust;
   g_autofree char *sid = NULL, *cid = NULL;
   pair(fx, &staff, &cust, &sid, &cid);
-  g_autofree char *text = g_strnfill(2000, 'x'); /* 240 KB: under the replay's bound */
-  for (int i = 0; i < 120; i++) {
-    g_autofree char *msg =
-        g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
-    send_text(fx, cust, msg);
-    fx->now += 100; /* within the rate limit */
-  }
+  send_chats(fx, cust, 120, 2000); /* 240 KB: under the replay's bound */
   Fake *late = connect_peer(fx);
   g_free(join(fx, late, "a", "staff", "bob", "r1"));
   guint total = 0, batches = 0;
@@ -539,13 +546,7 @@ static void test_history_bounded(Fixture *fx, gconstpointer data)
   Fake *staff, *cust;
   g_autofree char *sid = NULL, *cid = NULL;
   pair(fx, &staff, &cust, &sid, &cid);
-  g_autofree char *text = g_strnfill(4000, 'x');
-  for (int i = 0; i < 120; i++) {
-    g_autofree char *msg =
-        g_strdup_printf("{\"type\":\"chat\",\"text\":\"%s\",\"client_id\":\"m%d\"}", text, i);
-    send_text(fx, cust, msg);
-    fx->now += 100; /* within the rate limit */
-  }
+  send_chats(fx, cust, 120, 4000);
   Fake *again = connect_peer(fx);
   g_autofree char *t = token("a", "staff", "bob", "bob", "r1");
   g_autofree char *join_msg =
