@@ -159,26 +159,12 @@ function recordMedia() {
     live() {
       return pcs.filter((pc) => pc.connectionState === 'connected').length;
     },
-    // The bandwidth estimate of the connection that sends video (bit/s), 0
-    // while the browser has none.
-    async sendEstimate() {
-      let bps = 0;
-      for (const pc of pcs) {
-        if (pc.signalingState === 'closed' || !pc.getSenders().some((s) => s.track?.kind === 'video')) continue;
-        for (const r of (await pc.getStats()).values()) {
-          if (r.type === 'candidate-pair' && r.nominated) bps = Math.max(bps, r.availableOutgoingBitrate ?? 0);
-        }
-      }
-      return bps;
-    },
-    // The size of the camera the page sends: its video sender's track.
-    cameraSize() {
-      for (const pc of pcs) {
-        if (pc.signalingState === 'closed') continue;
-        const track = pc.getSenders().find((s) => s.track?.kind === 'video')?.track;
-        if (track) return { width: track.getSettings().width, height: track.getSettings().height };
-      }
-      return null;
+    // The feedback the relay answered on the page's publish connection
+    // (a=rtcp-fb values of the answer), or [] before there is one.
+    publishFeedback() {
+      const pc = pcs.find((c) => c.signalingState !== 'closed' && c.getSenders().some((s) => s.track));
+      const sdp = pc?.remoteDescription?.sdp ?? '';
+      return [...new Set([...sdp.matchAll(/^a=rtcp-fb:\S+ (.+)$/gm)].map((m) => m[1].trim()))];
     },
     async stats() {
       const out = [];
