@@ -70,6 +70,11 @@ struct _VtParticipant {
   VtPeer *peer;   /* NULL while away */
   gint64 away_ms; /* when the socket went */
   char *publish_ref; /* ref of the last publish_offer, echoed by its answer */
+  /* What the participant said it sends (the sending message); unknown
+   * until then, so clients that never say are shown as sending. */
+  gboolean media_known;
+  gboolean sends_audio;
+  gboolean sends_video;
 };
 
 struct _VtRoom {
@@ -133,6 +138,8 @@ void vt_room_leave(VtHub *hub, VtParticipant *participant, const char *reason, g
 void vt_room_away(VtHub *hub, VtParticipant *participant, gint64 now_ms);
 void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms);
 void vt_room_chat(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms);
+/* The peer turned its microphone or camera on or off: the room is told. */
+void vt_room_sending(VtHub *hub, VtPeer *peer, const VtClientMessage *msg);
 void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
 void vt_room_tick(VtHub *hub, VtRoom *room, gint64 now_ms);
 

@@ -453,6 +453,9 @@ static void dispatch(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint6
   case VT_MSG_ICE:
     handle_media(hub, peer, msg);
     break;
+  case VT_MSG_SENDING:
+    vt_room_sending(hub, peer, msg);
+    break;
   default:
     g_assert_not_reached();
   }

@@ -178,6 +178,12 @@ static void add_participant(VtJsonOut *b, VtParticipant *p)
   add_string(b, "role", vt_role_to_string(p->role));
   vt_json_out_name(b, "present");
   vt_json_out_bool(b, p->peer != NULL);
+  if (p->media_known) {
+    vt_json_out_name(b, "audio");
+    vt_json_out_bool(b, p->sends_audio);
+    vt_json_out_name(b, "video");
+    vt_json_out_bool(b, p->sends_video);
+  }
   vt_json_out_end_object(b);
 }
 

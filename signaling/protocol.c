@@ -406,6 +406,22 @@ static gboolean read_int(JsonObject *obj, const char *name, gint64 max, gint64 *
   return TRUE;
 }
 
+/* Reads a required boolean member into *out. */
+static gboolean read_bool(JsonObject *obj, const char *name, gboolean *out, char **field,
+                          GError **error)
+{
+  JsonNode *node = get_member(obj, name, TRUE);
+
+  if (node == NULL)
+    return fail_field(field, error, VT_PROTOCOL_ERROR_MISSING_FIELD, name,
+                      "field '%s' is required", name);
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    return fail_field(field, error, VT_PROTOCOL_ERROR_WRONG_TYPE, name,
+                      "field '%s' must be true or false", name);
+  *out = json_node_get_boolean(node);
+  return TRUE;
+}
+
 /* ---- per-type readers ---- */
 
 static gboolean read_nothing(JsonObject *obj, VtClientMessage *msg, char **field, GError **error)
@@ -454,6 +470,13 @@ static gboolean read_ice(JsonObject *obj, VtClientMessage *msg, char **field, GE
   return TRUE;
 }
 
+static gboolean read_sending(JsonObject *obj, VtClientMessage *msg, char **field,
+                                 GError **error)
+{
+  return read_bool(obj, "audio", &msg->audio, field, error) &&
+         read_bool(obj, "video", &msg->video, field, error);
+}
+
 /* Indexed by VtMsgType. */
 static const MsgTypeInfo msg_types[] = {
     [VT_MSG_JOIN] = {"join", read_join},
@@ -467,6 +490,7 @@ static const MsgTypeInfo msg_types[] = {
     [VT_MSG_ICE] = {"ice", read_ice},
     [VT_MSG_SUBSCRIBE_RESTART] = {"subscribe_restart", read_nothing},
     [VT_MSG_PING] = {"ping", read_nothing},
+    [VT_MSG_SENDING] = {"sending", read_sending},
 };
 
 /* The unknown-type error quotes what the client sent: cut to a few

@@ -30,6 +30,7 @@ typedef enum {
   VT_MSG_ICE,
   VT_MSG_SUBSCRIBE_RESTART,
   VT_MSG_PING,
+  VT_MSG_SENDING,
 } VtMsgType;
 
 /* One parsed client message. Only the fields of its type are set; the rest
@@ -59,6 +60,10 @@ typedef struct {
   char *candidate;
   char *sdp_mid;
   gint mline_index; /* -1 when absent */
+
+  /* sending: whether the client sends its microphone and camera */
+  gboolean audio;
+  gboolean video;
 } VtClientMessage;
 
 typedef enum {

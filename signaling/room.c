@@ -268,6 +268,22 @@ void vt_room_chat(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 n
   broadcast(hub, room, out, NULL);
 }
 
+void vt_room_sending(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
+{
+  if (peer->state != PEER_ROOM) {
+    vt_hub_send_error(hub, peer, msg->ref, "not_in_room", NULL, "sending needs a room");
+    return;
+  }
+  VtParticipant *p = peer->participant;
+  if (p->media_known && p->sends_audio == msg->audio && p->sends_video == msg->video)
+    return;
+  p->media_known = TRUE;
+  p->sends_audio = msg->audio;
+  p->sends_video = msg->video;
+  g_autoptr(GBytes) event = vt_msg_participant("participant_media", p, NULL);
+  broadcast(hub, p->room, event, NULL);
+}
+
 void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms)
 {
   if (staff->state != PEER_ROOM) {

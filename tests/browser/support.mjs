@@ -159,6 +159,23 @@ function recordMedia() {
     live() {
       return pcs.filter((pc) => pc.connectionState === 'connected').length;
     },
+    // Stops sending video behind the page's back, as a camera that hangs
+    // would; resumeVideo() sends the same tracks again.
+    held: [],
+    async stopVideo() {
+      for (const pc of pcs) {
+        if (pc.signalingState === 'closed') continue;
+        for (const s of pc.getSenders()) {
+          if (s.track?.kind !== 'video') continue;
+          this.held.push([s, s.track]);
+          await s.replaceTrack(null);
+        }
+      }
+      return this.held.length;
+    },
+    async resumeVideo() {
+      for (const [sender, track] of this.held.splice(0)) await sender.replaceTrack(track);
+    },
     // The feedback the relay answered on the page's publish connection
     // (a=rtcp-fb values of the answer), or [] before there is one.
     publishFeedback() {

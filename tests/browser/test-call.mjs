@@ -209,24 +209,42 @@ async function controls(customer, staff) {
     return (await received(staff))[kind][key] - before;
   };
 
+  // Mute: nothing arrives, and staff see why.
+  const alice = staff.locator('.person', { hasText: 'Alice' });
   await customer.getByRole('button', { name: 'Mute' }).click();
   await customer.getByRole('button', { name: 'Unmute' }).waitFor();
   assert.equal(await quiet('audio', 'packets'), 0, 'audio still arrives while muted');
+  await alice.getByText('Muted').waitFor();
+  await staff.locator('#remote-muted').waitFor();
   await customer.getByRole('button', { name: 'Unmute' }).click();
   const audio = (await received(staff)).audio.packets;
   await waitForMedia(staff, received, (r) => r.audio.packets > audio + 20, 'audio after unmute');
+  await staff.locator('#remote-muted').waitFor({ state: 'hidden' });
 
+  // Camera off: no video arrives, and staff read "Camera off", not a
+  // stalled picture, even after the stall detection's few seconds.
   await customer.getByRole('button', { name: 'Camera off' }).click();
   await customer.getByText('Your camera is off').waitFor();
+  await staff.locator('#remote-note', { hasText: 'turned their camera off' }).waitFor();
+  await alice.getByText('Camera off').waitFor();
   assert.equal(await quiet('video', 'frames'), 0, 'video still arrives with the camera off');
-  // Staff see that the picture stopped, and the customer is not shown as simply "Here".
-  await staff.locator('#remote-note', { hasText: 'picture has stopped' }).waitFor();
-  await staff.locator('.person', { hasText: 'Alice' }).getByText('Video stalled').waitFor();
-  await screenshot(staff, 'staff-stalled');
+  await sleep(2000); // past the console's 3 s stall detection, counted from the last frame
+  assert.equal(await alice.getByText('Video stalled').count(), 0, 'a camera turned off shown as stalled');
+  await screenshot(staff, 'staff-camera-off');
   await customer.getByRole('button', { name: 'Camera on' }).click();
   const frames = (await received(staff)).video.frames;
   await videoFlows(staff, 'video after camera on', frames);
-  await staff.locator('.person', { hasText: 'Alice' }).getByText('Here').waitFor();
+  await alice.getByText('Here').waitFor();
+  await staff.locator('#remote-note').waitFor({ state: 'hidden' });
+
+  // A picture that stops without the page saying so (a camera that hangs, a
+  // weak uplink) is shown as stalled, and as "Here" once it flows again.
+  assert.ok((await customer.evaluate(() => window.__vtMedia.stopVideo())) > 0);
+  await staff.locator('#remote-note', { hasText: 'picture has stopped' }).waitFor();
+  await alice.getByText('Video stalled').waitFor();
+  await screenshot(staff, 'staff-stalled');
+  await customer.evaluate(() => window.__vtMedia.resumeVideo());
+  await alice.getByText('Here').waitFor();
 
   // Staff turn their camera off: the customer's picture fills the stage
   // instead of a frozen frame of staff; on again, staff show again.

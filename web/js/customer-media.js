@@ -57,6 +57,8 @@ export class CustomerMedia {
   #mode = 'full'; // 'full' | 'audio' | 'chat': what the customer chose to send
   #torchOn = false;
   #onModeChange;
+  #client = null;
+  #settled = false; // the customer chose what to send and the camera answered
 
   /** onModeChange(mode): the page remembers the choice across reloads. */
   constructor({ onModeChange = () => {} } = {}) {
@@ -86,6 +88,7 @@ export class CustomerMedia {
     this.#audio.unlock();
     byId('camera-problem').hidden = true;
     if (mode === 'chat') {
+      this.#settled = true;
       this.#camera.stop();
       return;
     }
@@ -95,6 +98,7 @@ export class CustomerMedia {
     } catch (error) {
       this.#problem(classify(error));
     }
+    this.#settled = true;
     this.#cameraChanged();
   }
 
@@ -102,6 +106,7 @@ export class CustomerMedia {
   attach(client) {
     this.#call?.destroy();
     this.#quality?.stop();
+    this.#client = client;
     this.#call = new MediaCall(client);
     this.#quality = new Quality(this.#call);
     this.#quality.addEventListener('sample', ({ detail }) => this.#renderRemote(detail));
@@ -109,6 +114,7 @@ export class CustomerMedia {
     this.#call.addEventListener('remote', ({ detail }) => this.#showRemote(client, detail));
     this.#call.addEventListener('state', () => this.#showState(client));
     client.on('status', () => this.#showState(client));
+    client.on('participant_media', () => this.#renderRemote(this.#quality?.latest));
     this.#cameraChanged();
   }
 
@@ -185,6 +191,7 @@ export class CustomerMedia {
     byId('self-off').textContent = this.#mode === 'chat' ? 'You’re using chat only' : 'Your camera is off';
     this.#call?.setTrack('video', video);
     this.#call?.setTrack('audio', this.#camera.audioTrack);
+    if (this.#settled) this.#client?.setSending(this.#camera.audioTrack, video);
     this.#renderControls();
   }
 
@@ -224,9 +231,16 @@ export class CustomerMedia {
   // customer's own picture fills the stage rather than a frozen frame.
   #renderRemote(sample) {
     const stats = this.#remoteVideo && sample?.receive.get(this.#remoteVideo.id);
-    const showing = Boolean(this.#remoteVideo) && !stats?.stalled;
+    const showing = Boolean(this.#remoteVideo) && !stats?.stalled && !this.#staffCameraOff();
     byId('remote-tile').hidden = !showing;
     if (!showing) byId('stage').dataset.main = 'self';
+  }
+
+  // Staff said their camera is off: no need to wait for the picture to stall.
+  #staffCameraOff() {
+    const client = this.#client;
+    const staff = client?.self && [...(this.#call?.remoteTracks().keys() ?? [])].filter((id) => id !== client.self.id);
+    return Boolean(staff?.length) && staff.every((id) => client.mediaOf(id)?.video === false);
   }
 
   #showState(client) {

@@ -127,12 +127,13 @@ export class Quality extends EventTarget {
 /** "1280×720 · 30 fps · 1,450 kbit/s · 0.2 % lost · 38 ms" parts, for a table. */
 export function describe(d) {
   if (!d) return null;
-  const n = (x, unit, digits = 0) => (x === null || x === undefined ? '–' : `${x.toFixed(digits)} ${unit}`.trim());
+  // A figure and its unit stay on one line in a narrow table.
+  const n = (x, unit, digits = 0) => (x === null || x === undefined ? '–' : `${x.toFixed(digits)}\u00a0${unit}`);
   return {
     resolution: d.width && d.height ? `${d.width}×${d.height}` : '–',
-    fps: d.fps === null || d.fps === undefined ? '–' : `${Math.round(d.fps)} fps`,
-    bitrate: d.kbps === null ? '–' : `${d.kbps.toLocaleString()} kbit/s`,
+    fps: n(d.fps === null || d.fps === undefined ? null : Math.round(d.fps), 'fps'),
+    bitrate: d.kbps === null ? '–' : `${d.kbps.toLocaleString()}\u00a0kbit/s`,
     loss: n(d.lossPct, '%', 1),
-    rtt: d.rttMs === null || d.rttMs === undefined ? '–' : `${d.rttMs} ms`,
+    rtt: n(d.rttMs, 'ms'),
   };
 }

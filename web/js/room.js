@@ -11,6 +11,14 @@ const ROLE_LABEL = { staff: 'Staff', customer: 'Customer' };
 
 const PRESENCE_TEXT = { here: 'Here', away: 'Away', stalled: 'Video stalled' };
 
+// What a participant said they send (participant_media); unknown says nothing.
+function mediaText(p) {
+  const marks = [];
+  if (p.video === false) marks.push('Camera off');
+  if (p.audio === false) marks.push('Muted');
+  return marks.join(' · ');
+}
+
 const LEFT_TEXT = {
   left: (name) => `${name} left the call.`,
   removed: (name) => `${name} was removed from the call.`,
@@ -105,6 +113,7 @@ export class RoomView {
         this.#upsert(p);
         this.#note(`${p.name} lost their connection. Waiting for them to come back…`);
       }),
+      c.on('participant_media', ({ participant: p }) => this.#upsert(p)),
       c.on('participant_left', ({ participant: p, reason }) => {
         this.#participants.delete(p.id);
         this.#renderPeople();
@@ -130,14 +139,17 @@ export class RoomView {
   }
 
   #personItem(p, isSelf) {
-    const stalled = p.present && this.#stalled.has(p.id);
+    // A camera turned off on purpose is not a stalled picture.
+    const stalled = p.present && p.video !== false && this.#stalled.has(p.id);
     const presence = !p.present ? 'away' : stalled ? 'stalled' : 'here';
+    const media = p.present ? mediaText(p) : '';
     const name = el('span', { class: 'person__name', text: isSelf ? `${p.name} (you)` : p.name });
     const role = el('span', { class: 'badge', text: ROLE_LABEL[p.role] ?? p.role });
     const state = el('span', { class: `presence presence--${presence}`, text: PRESENCE_TEXT[presence] });
     const item = el('li', { class: 'person', attrs: { 'data-participant': p.id } }, [
       el('span', { class: 'person__who' }, [name, role]),
       state,
+      media ? el('span', { class: 'person__media', text: media }) : null,
     ]);
     if (this.#onRemove && !isSelf) {
       item.append(

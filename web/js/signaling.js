@@ -73,6 +73,8 @@ export class Signaling extends EventTarget {
   #lastChatId = null; // highest chat id seen in the current room
   #seen = new Set(); // chat ids already emitted (current room)
   #outbox = new Map(); // client_id -> {client_id, text, queued_at}
+  #media = null; // what we send: {audio, video}, told to the room
+  #peerMedia = new Map(); // participant id -> {audio, video}, as they told
   #onOnline = () => this.#reconnectNow();
 
   /** @param {string} token  @param {{url?: string, topic?: string}} options */
@@ -149,6 +151,21 @@ export class Signaling extends EventTarget {
     this.#emit('outbox', this.outbox);
     if (this.#place === 'room' && this.#state === 'connected') this.#sendChatEntry(entry);
     return entry.client_id;
+  }
+
+  /**
+   * Tells the room whether we send our microphone and camera, now and after
+   * every reconnect, so that a camera turned off reads as such and not as a
+   * stalled picture.
+   */
+  setSending(audio, video) {
+    this.#media = { audio: Boolean(audio), video: Boolean(video) };
+    this.#tellSending();
+  }
+
+  /** What a participant said they send: {audio, video}, or null if they did not say. */
+  mediaOf(participantId) {
+    return this.#peerMedia.get(participantId) ?? null;
   }
 
   // Requests carry their type as ref, so that an error names what it answers.
@@ -311,10 +328,19 @@ export class Signaling extends EventTarget {
       if (this.#roomId !== msg.room.id) this.#leaveRoomState();
       this.#roomId = msg.room.id;
       this.#place = 'room';
+      this.#peerMedia.clear();
+      for (const p of msg.room.participants) this.#notePeerMedia(p);
+      this.#tellSending();
       // The server sends room, then the history; what is still unconfirmed
       // goes after it. A message that did arrive before the socket dropped
       // comes back as a duplicate echo, which the server sends to us alone.
       this.#resendOutbox();
+    },
+    participant_media({ participant }) {
+      this.#notePeerMedia(participant);
+    },
+    participant_left({ participant }) {
+      this.#peerMedia.delete(participant.id);
     },
     chat_history(msg) {
       for (const m of msg.messages ?? []) this.#chatMessage(m);
@@ -385,6 +411,15 @@ export class Signaling extends EventTarget {
     }
   }
 
+  #notePeerMedia(p) {
+    if (typeof p.video === 'boolean') this.#peerMedia.set(p.id, { audio: p.audio, video: p.video });
+  }
+
+  #tellSending() {
+    if (!this.#media || this.#place !== 'room' || this.#state !== 'connected') return;
+    this.send({ type: 'sending', ...this.#media, ref: 'sending' });
+  }
+
   #resendOutbox() {
     if (this.#place !== 'room' || this.#state !== 'connected') return;
     for (const entry of this.#outbox.values()) this.#sendChatEntry(entry);
@@ -392,6 +427,8 @@ export class Signaling extends EventTarget {
 
   #leaveRoomState() {
     this.#roomId = null;
+    this.#peerMedia.clear();
+    this.#media = null; // the next call's is told when its media starts
     this.#lastChatId = null;
     this.#seen.clear();
     if (this.#outbox.size) {

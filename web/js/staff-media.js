@@ -81,6 +81,7 @@ export class StaffMedia extends EventTarget {
     this.#quality.addEventListener('sample', ({ detail }) => this.#showQuality(detail));
     client.on('status', () => this.#showState());
     client.on('room', () => this.#enterCall());
+    client.on('participant_media', () => this.#renderRemoteNote());
   }
 
   /** The call is over: the camera goes off, statistics stop. */
@@ -88,8 +89,8 @@ export class StaffMedia extends EventTarget {
     this.#quality?.stop();
     this.#call?.stop();
     this.#calls++;
+    this.#starting = null; // first: stopping the camera is not news to a room
     this.#camera.stop();
-    this.#starting = null;
     this.#audio.set([]);
     this.#stalled.clear();
     this.#customer = null;
@@ -148,6 +149,8 @@ export class StaffMedia extends EventTarget {
     byId('self-off').hidden = Boolean(video);
     this.#call?.setTrack('video', video);
     this.#call?.setTrack('audio', this.#camera.audioTrack);
+    // Only what the call's camera start found: before it, nothing is known.
+    if (this.#starting) this.#client?.setSending(this.#camera.audioTrack, video);
     this.#renderControls();
   }
 
@@ -179,13 +182,19 @@ export class StaffMedia extends EventTarget {
 
   #renderRemoteNote() {
     const video = byId('remote-video').srcObject;
+    const said = this.#customer ? this.#client?.mediaOf(this.#customer) : null;
     const note = byId('remote-note');
-    if (!video && this.#soundOnly) note.textContent = 'The customer is talking with sound only (no camera).';
-    else if (!video) note.textContent = 'Waiting for the customer’s video…';
+    let text = null;
+    if (said?.video === false) {
+      text = said.audio ? 'The customer turned their camera off. You can still talk.' : 'The customer turned their camera off and muted their microphone.';
+    } else if (!video && this.#soundOnly) text = 'The customer is talking with sound only (no camera).';
+    else if (!video) text = 'Waiting for the customer’s video…';
     else if (this.#stalled.has(this.#customer)) {
-      note.textContent = 'The picture has stopped: their camera may be off or their connection weak.';
+      text = 'The picture has stopped: their connection may be weak.';
     }
-    note.hidden = Boolean(video) && !this.#stalled.has(this.#customer);
+    note.textContent = text ?? '';
+    note.hidden = text === null;
+    byId('remote-muted').hidden = !(said?.audio === false && said.video !== false);
   }
 
   #cycleZoom() {
@@ -243,7 +252,8 @@ export class StaffMedia extends EventTarget {
     for (const [id, tracks] of owners) {
       if (id === this.#client?.self?.id) continue;
       const video = tracks.video && sample.receive.get(tracks.video.id);
-      if (video?.stalled) stalled.add(id);
+      // A camera turned off on purpose is not a stalled picture.
+      if (video?.stalled && this.#client?.mediaOf(id)?.video !== false) stalled.add(id);
       if (video) rows.push(['Receiving', describe(video)]);
     }
     if (sample.send.video) rows.push(['Sending', describe(sample.send.video)]);

@@ -386,6 +386,52 @@ static void test_remove(Fixture *fx, gconstpointer data)
   g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "removed");
 }
 
+/* Camera off and mute are told to the room, so staff see "Camera off"
+ * rather than a stalled picture, and a latecomer's roster has them. */
+static void test_sending(Fixture *fx, gconstpointer data)
+{
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  g_autoptr(JsonObject) first = take(cust, "room");
+  JsonObject *p = json_array_get_object_element(
+      json_object_get_array_member(json_object_get_object_member(first, "room"), "participants"),
+      1);
+  g_assert_false(json_object_has_member(p, "video")); /* not said yet */
+
+  send_text(fx, cust, "{\"type\":\"sending\",\"audio\":true,\"video\":false}");
+  g_autoptr(JsonObject) media = take(staff, "participant_media");
+  g_assert_nonnull(media);
+  JsonObject *who = json_object_get_object_member(media, "participant");
+  g_assert_cmpstr(json_object_get_string_member(who, "id"), ==, cid);
+  g_assert_true(json_object_get_boolean_member(who, "audio"));
+  g_assert_false(json_object_get_boolean_member(who, "video"));
+
+  /* The same state again is not news. */
+  send_text(fx, cust, "{\"type\":\"sending\",\"audio\":true,\"video\":false}");
+  g_assert_false(has(staff, "participant_media"));
+
+  /* Staff who reload see it in the roster. */
+  disconnect(fx, staff);
+  Fake *again = connect_peer(fx);
+  g_free(join(fx, again, "a", "staff", "ann", "r1"));
+  g_autoptr(JsonObject) room = take(again, "room");
+  JsonArray *ps =
+      json_object_get_array_member(json_object_get_object_member(room, "room"), "participants");
+  for (guint i = 0; i < json_array_get_length(ps); i++) {
+    JsonObject *o = json_array_get_object_element(ps, i);
+    if (g_str_equal(json_object_get_string_member(o, "id"), cid))
+      g_assert_false(json_object_get_boolean_member(o, "video"));
+  }
+
+  /* Outside a room there is nobody to tell. */
+  Fake *waiting = connect_peer(fx);
+  g_free(join(fx, waiting, "a", "customer", "w", NULL));
+  send_text(fx, waiting, "{\"type\":\"sending\",\"audio\":true,\"video\":true}");
+  g_autoptr(JsonObject) err = take(waiting, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "not_in_room");
+}
+
 static void test_chat_idempotent(Fixture *fx, gconstpointer data)
 {
   Fake *staff, *cust;
@@ -798,6 +844,7 @@ int main(int argc, char **argv)
   ADD("/hub/end-call", test_end_call);
   ADD("/hub/remove", test_remove);
   ADD("/hub/remove-survives-restart", test_remove_survives_restart);
+  ADD("/hub/sending", test_sending);
   ADD("/hub/chat-idempotent", test_chat_idempotent);
   ADD("/hub/rate-limit", test_rate_limit);
   ADD("/hub/auth-timeout", test_auth_timeout);

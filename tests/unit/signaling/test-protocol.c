@@ -113,6 +113,26 @@ static void test_chat(void)
   g_assert_cmpstr(msg->client_id, ==, "c-1");
 }
 
+static void test_sending(void)
+{
+  g_autoptr(VtClientMessage) msg =
+      parse_ok("{\"type\":\"sending\",\"audio\":false,\"video\":true}");
+
+  g_assert_cmpint(msg->type, ==, VT_MSG_SENDING);
+  g_assert_false(msg->audio);
+  g_assert_true(msg->video);
+  parse_fail("{\"type\":\"sending\",\"video\":true}", VT_PROTOCOL_ERROR_MISSING_FIELD,
+             "audio");
+  parse_fail("{\"type\":\"sending\",\"audio\":true}", VT_PROTOCOL_ERROR_MISSING_FIELD,
+             "video");
+  parse_fail("{\"type\":\"sending\",\"audio\":1,\"video\":true}",
+             VT_PROTOCOL_ERROR_WRONG_TYPE, "audio");
+  parse_fail("{\"type\":\"sending\",\"audio\":true,\"video\":null}",
+             VT_PROTOCOL_ERROR_WRONG_TYPE, "video");
+  parse_fail("{\"type\":\"sending\",\"audio\":true,\"video\":\"true\"}",
+             VT_PROTOCOL_ERROR_WRONG_TYPE, "video");
+}
+
 static void test_accept_remove(void)
 {
   g_autoptr(VtClientMessage) accept = parse_ok("{\"type\":\"accept\",\"participant\":\"p1\"}");
@@ -187,11 +207,11 @@ static void test_type_names(void)
 {
   static const char *const names[] = {"join",     "leave",  "chat",          "accept",
                                       "end_call", "remove", "publish_offer", "subscribe_answer",
-                                      "ice",      "subscribe_restart", "ping"};
+                                      "ice",      "subscribe_restart", "ping", "sending"};
 
   for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
     g_assert_cmpstr(vt_msg_type_to_string((VtMsgType)i), ==, names[i]);
-  g_assert_cmpint(VT_MSG_PING + 1, ==, G_N_ELEMENTS(names));
+  g_assert_cmpint(VT_MSG_SENDING + 1, ==, G_N_ELEMENTS(names));
 }
 
 static void test_error_codes(void)
@@ -617,6 +637,7 @@ int main(int argc, char **argv)
   g_test_add_func("/protocol/join-minimal", test_join_minimal);
   g_test_add_func("/protocol/no-field-types", test_no_field_types);
   g_test_add_func("/protocol/chat", test_chat);
+  g_test_add_func("/protocol/sending", test_sending);
   g_test_add_func("/protocol/accept-remove", test_accept_remove);
   g_test_add_func("/protocol/sdp-types", test_sdp_types);
   g_test_add_func("/protocol/ice", test_ice);
