@@ -46,6 +46,15 @@ struct _VtPeer {
   gint64 bucket_ms;
 };
 
+/* Where a customer whose socket dropped was in the line; staff see them
+ * there as reconnecting until the grace runs out. */
+typedef struct {
+  char *name;
+  char *topic;
+  gint64 since_ms;   /* when they first entered the line */
+  gint64 dropped_ms; /* when their socket went */
+} VtLobbyPlace;
+
 /* A store, as the hub sees it; called a shop here to keep it apart from the
  * SQLite VtStore. Made on first use, never freed before the hub. */
 struct _VtShop {
@@ -114,6 +123,9 @@ void vt_lobby_leave(VtHub *hub, VtPeer *peer, gboolean accepted, gint64 now_ms);
  * get their place back if they return within the reconnect grace. */
 void vt_lobby_dropped(VtHub *hub, VtPeer *peer, gint64 now_ms);
 void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
+/* Forgets the places whose grace ran out, and tells staff. */
+void vt_lobby_tick(VtHub *hub, VtShop *shop, gint64 now_ms);
+void vt_lobby_place_free(VtLobbyPlace *place);
 VtPeer *vt_lobby_find(VtShop *shop, const char *participant_id);
 void vt_lobby_broadcast(VtHub *hub, VtShop *shop);
 void vt_lobby_send_snapshot(VtHub *hub, VtShop *shop, VtPeer *staff);

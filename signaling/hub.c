@@ -22,7 +22,8 @@ static VtShop *shop_get(VtHub *hub, const char *id)
     shop = g_new0(VtShop, 1);
     shop->id = g_strdup(id);
     g_queue_init(&shop->lobby);
-    shop->lobby_places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    shop->lobby_places = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify)vt_lobby_place_free);
     shop->staff = g_ptr_array_new();
     shop->rooms = g_hash_table_new(g_str_hash, g_str_equal);
     g_hash_table_insert(hub->shops, shop->id, shop);
@@ -499,6 +500,11 @@ void vt_hub_tick(VtHub *hub, gint64 now_ms)
   g_hash_table_iter_init(&iter, hub->peers);
   while (g_hash_table_iter_next(&iter, &key, NULL))
     check_auth_timeout(hub, key, now_ms);
+
+  g_hash_table_iter_init(&iter, hub->shops);
+  gpointer shop;
+  while (g_hash_table_iter_next(&iter, NULL, &shop))
+    vt_lobby_tick(hub, shop, now_ms);
 
   /* Ending a room removes it from the table: collect first. */
   GList *rooms = g_hash_table_get_values(hub->rooms);

@@ -47,32 +47,44 @@ static gboolean take_over(VtHub *hub, VtPeer *peer, VtPeer *old)
   return TRUE;
 }
 
-/* Where a customer whose socket dropped was in the line. */
-typedef struct {
-  gint64 since_ms;   /* when they first entered it */
-  gint64 dropped_ms; /* when their socket went */
-} VtLobbyPlace;
+void vt_lobby_place_free(VtLobbyPlace *place)
+{
+  g_free(place->name);
+  g_free(place->topic);
+  g_free(place);
+}
 
-/* The place a returning customer left, if the grace has not run out;
- * forgets every place whose grace has. */
+static gboolean place_expired(VtHub *hub, const VtLobbyPlace *place, gint64 now_ms)
+{
+  return now_ms - place->dropped_ms > (gint64)hub->config.reconnect_grace_ms;
+}
+
+/* The place a returning customer left, if the grace has not run out. */
 static gboolean take_place(VtHub *hub, VtShop *shop, const char *id, gint64 now_ms,
                            gint64 *since_ms)
 {
-  GHashTableIter it;
-  gpointer key, value;
-  gboolean found = FALSE;
-  g_hash_table_iter_init(&it, shop->lobby_places);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
-    VtLobbyPlace *place = value;
-    gboolean expired = now_ms - place->dropped_ms > (gint64)hub->config.reconnect_grace_ms;
-    if (!expired && g_str_equal(key, id)) {
-      *since_ms = place->since_ms;
-      found = TRUE;
-    }
-    if (expired || g_str_equal(key, id))
-      g_hash_table_iter_remove(&it);
-  }
+  VtLobbyPlace *place = g_hash_table_lookup(shop->lobby_places, id);
+  gboolean found = place && !place_expired(hub, place, now_ms);
+  if (found)
+    *since_ms = place->since_ms;
+  g_hash_table_remove(shop->lobby_places, id);
   return found;
+}
+
+void vt_lobby_tick(VtHub *hub, VtShop *shop, gint64 now_ms)
+{
+  GHashTableIter it;
+  gpointer value;
+  gboolean changed = FALSE;
+  g_hash_table_iter_init(&it, shop->lobby_places);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    if (place_expired(hub, value, now_ms)) {
+      g_hash_table_iter_remove(&it);
+      changed = TRUE;
+    }
+  }
+  if (changed)
+    vt_lobby_broadcast(hub, shop);
 }
 
 /* In the line by the time they first entered it: a returning customer goes
@@ -124,7 +136,9 @@ static void remove_from_line(VtHub *hub, VtPeer *peer, VtCallEventKind kind, con
 
 void vt_lobby_dropped(VtHub *hub, VtPeer *peer, gint64 now_ms)
 {
-  VtLobbyPlace *place = g_new(VtLobbyPlace, 1);
+  VtLobbyPlace *place = g_new0(VtLobbyPlace, 1);
+  place->name = g_strdup(peer->token->name);
+  place->topic = g_strdup(peer->topic);
   place->since_ms = peer->lobby_since_ms;
   place->dropped_ms = now_ms;
   g_hash_table_replace(peer->shop->lobby_places, g_strdup(peer->id), place);
@@ -155,6 +169,11 @@ static char *new_room_id(void)
 void vt_lobby_accept(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms)
 {
   VtPeer *customer = vt_lobby_find(staff->shop, msg->participant);
+  if (!customer && g_hash_table_contains(staff->shop->lobby_places, msg->participant)) {
+    vt_hub_send_error(hub, staff, msg->ref, "not_found", "participant",
+                      "this customer's connection dropped; accept them when they are back");
+    return;
+  }
   if (!customer) {
     vt_hub_send_error(hub, staff, msg->ref, "not_found", "participant",
                       "no such customer is waiting in this store's lobby");

@@ -143,20 +143,59 @@ GBytes *vt_msg_joined(VtHub *hub, VtPeer *peer, const char *ref)
   return vt_msg_finish(b);
 }
 
+static void add_lobby_entry(VtJsonOut *b, const char *id, const char *name, const char *topic,
+                            gint64 since_ms, gboolean present, gint64 now_ms)
+{
+  vt_json_out_begin_object(b);
+  add_string(b, "id", id);
+  add_string(b, "name", name);
+  add_string(b, "topic", topic);
+  add_int(b, "waiting_since", since_ms);
+  add_int(b, "waiting_ms", MAX(0, now_ms - since_ms));
+  vt_json_out_name(b, "present");
+  vt_json_out_bool(b, present);
+  vt_json_out_end_object(b);
+}
+
+typedef struct {
+  const char *id;
+  const VtLobbyPlace *place;
+} PlaceEntry;
+
+static gint by_since(gconstpointer a, gconstpointer b)
+{
+  gint64 x = ((const PlaceEntry *)a)->place->since_ms, y = ((const PlaceEntry *)b)->place->since_ms;
+  return x < y ? -1 : x > y;
+}
+
+/* The line in arrival order: those waiting, and, in their places, those
+ * whose socket dropped and who may still come back (present: false). */
 GBytes *vt_msg_lobby(VtShop *shop, gint64 now_ms)
 {
+  g_autoptr(GArray) places = g_array_new(FALSE, FALSE, sizeof(PlaceEntry));
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, shop->lobby_places);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    g_array_append_val(places, ((PlaceEntry){key, value}));
+  g_array_sort(places, by_since);
+
   VtJsonOut *b = vt_msg_begin("lobby", NULL);
   vt_json_out_name(b, "customers");
   vt_json_out_begin_array(b);
-  for (GList *l = shop->lobby.head; l; l = l->next) {
-    VtPeer *p = l->data;
-    vt_json_out_begin_object(b);
-    add_string(b, "id", p->id);
-    add_string(b, "name", p->token->name);
-    add_string(b, "topic", p->topic);
-    add_int(b, "waiting_since", p->lobby_since_ms);
-    add_int(b, "waiting_ms", MAX(0, now_ms - p->lobby_since_ms));
-    vt_json_out_end_object(b);
+  guint next = 0;
+  for (GList *l = shop->lobby.head;; l = l->next) {
+    VtPeer *p = l ? l->data : NULL;
+    for (; next < places->len; next++) {
+      PlaceEntry *e = &g_array_index(places, PlaceEntry, next);
+      if (p && e->place->since_ms > p->lobby_since_ms)
+        break;
+      add_lobby_entry(b, e->id, e->place->name, e->place->topic, e->place->since_ms, FALSE,
+                      now_ms);
+    }
+    if (!p)
+      break;
+    add_lobby_entry(b, p->id, p->token->name, p->topic, p->lobby_since_ms, TRUE, now_ms);
   }
   vt_json_out_end_array(b);
   return vt_msg_finish(b);

@@ -202,6 +202,23 @@ test('a call: lobby, accept, chat both ways, end', { timeout: TEST_MS }, async (
     assert.equal(await b.locator('#lobby-count').textContent(), '0');
   });
 
+  await t.test('a waiting customer whose connection drops keeps their place, shown as reconnecting', async () => {
+    const item = lobbyItem(a, 'Alice');
+    const accept = item.getByRole('button', { name: /Accept/ });
+    await c.goto('about:blank'); // the socket goes, as on a phone changing networks
+    await item.getByText('Reconnecting').waitFor();
+    assert.equal(await accept.isDisabled(), true, 'a customer who is not there can be accepted');
+    assert.equal(await a.locator('#lobby-count').textContent(), '1');
+    await screenshot(a, 'staff-lobby-reconnecting');
+    await c.goBack(); // the page remembers it was waiting, and joins again
+    await item.getByText('Waiting').waitFor();
+    await a.waitForFunction(() => !document.querySelector('.lobby-item button')?.disabled, null, {
+      timeout: STEP_MS,
+    });
+    assert.equal(await a.locator('.lobby-item').count(), 1);
+    await c.locator('#view-waiting').waitFor();
+  });
+
   await t.test('staff accept: both see the room with two participants', async () => {
     await lobbyItem(a, 'Alice')
       .getByRole('button', { name: /Accept/ })

@@ -65,7 +65,7 @@ function lobbyItem(customer) {
       el('span', { class: 'lobby-item__name' }),
       el('span', { class: 'badge badge--topic lobby-item__topic' }),
     ]),
-    el('p', { class: 'lobby-item__since' }, ['Waiting ', wait]),
+    el('p', { class: 'lobby-item__since' }, [el('span', { class: 'lobby-item__state' }), wait]),
     accept,
   ]);
   return item;
@@ -75,11 +75,17 @@ function updateItem(item, customer) {
   item.querySelector('.lobby-item__name').textContent = customer.name;
   item.querySelector('.lobby-item__topic').textContent = topicLabel(customer.topic);
   item.querySelector('.lobby-item__wait').textContent = formatDuration(waitedMs(customer));
+  // A customer whose connection dropped keeps their place for the reconnect
+  // grace; they can be accepted once they are back.
+  const away = customer.present === false;
+  item.classList.toggle('lobby-item--away', away);
+  item.querySelector('.lobby-item__state').textContent = away ? 'Reconnecting… waited ' : 'Waiting ';
   const accept = item.querySelector('button');
   const busy = lobby.accepting === customer.id;
   accept.textContent = busy ? 'Accepting…' : 'Accept';
-  accept.disabled = busy || inCall() || client?.state !== 'connected';
-  accept.setAttribute('aria-label', `Accept ${customer.name} (${topicLabel(customer.topic)})`);
+  accept.disabled = busy || away || inCall() || client?.state !== 'connected';
+  const label = `Accept ${customer.name} (${topicLabel(customer.topic)})`;
+  accept.setAttribute('aria-label', away ? `${label}: reconnecting` : label);
 }
 
 // Updates the list in place, so that a button with focus keeps it.

@@ -142,7 +142,8 @@ static char *join(Fixture *fx, Fake *f, const char *store, const char *role, con
   return g_strdup(json_object_get_string_member(p, "id"));
 }
 
-static guint lobby_length(Fake *staff)
+/* The newest lobby list staff were sent (dropping the older ones). */
+static JsonObject *last_lobby(Fake *staff)
 {
   JsonObject *last = NULL;
   JsonObject *o;
@@ -152,9 +153,13 @@ static guint lobby_length(Fake *staff)
     last = o;
   }
   g_assert_nonnull(last);
-  guint n = json_array_get_length(json_object_get_array_member(last, "customers"));
-  json_object_unref(last);
-  return n;
+  return last;
+}
+
+static guint lobby_length(Fake *staff)
+{
+  g_autoptr(JsonObject) last = last_lobby(staff);
+  return json_array_get_length(json_object_get_array_member(last, "customers"));
 }
 
 static gint64 last_position(Fake *customer)
@@ -180,16 +185,38 @@ static void test_lobby_place_kept(Fixture *fx, gconstpointer data)
   fx->now += 1000;
   g_free(join(fx, c2, "a", "customer", "c2", NULL));
   disconnect(fx, c1);
-  g_assert_cmpuint(lobby_length(staff), ==, 1);
+
+  /* Staff see them in their place as reconnecting, and cannot accept them
+   * until they are back. */
+  g_autoptr(JsonObject) list = last_lobby(staff);
+  JsonArray *customers = json_object_get_array_member(list, "customers");
+  g_assert_cmpuint(json_array_get_length(customers), ==, 2);
+  JsonObject *first = json_array_get_object_element(customers, 0);
+  g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "c1");
+  g_assert_false(json_object_get_boolean_member(first, "present"));
+  g_assert_true(json_object_get_boolean_member(json_array_get_object_element(customers, 1),
+                                               "present"));
+  g_autofree char *accept = g_strdup_printf("{\"type\":\"accept\",\"participant\":\"%s\"}",
+                                            json_object_get_string_member(first, "id"));
+  send_text(fx, staff, accept);
+  g_autoptr(JsonObject) refused = take(staff, "error");
+  g_assert_cmpstr(json_object_get_string_member(refused, "code"), ==, "not_found");
+
   fx->now += 10000;
   Fake *back = connect_peer(fx);
   g_free(join(fx, back, "a", "customer", "c1", NULL));
   g_assert_cmpint(last_position(back), ==, 1);
   g_assert_cmpint(last_position(c2), ==, 2);
+  g_autoptr(JsonObject) again_list = last_lobby(staff);
+  first = json_array_get_object_element(json_object_get_array_member(again_list, "customers"), 0);
+  g_assert_true(json_object_get_boolean_member(first, "present"));
 
-  /* Past the grace: the back of the line. */
+  /* Past the grace: staff no longer see them, and they queue at the back. */
   disconnect(fx, back);
+  g_assert_cmpuint(lobby_length(staff), ==, 2);
   fx->now += 31000;
+  vt_hub_tick(fx->hub, fx->now);
+  g_assert_cmpuint(lobby_length(staff), ==, 1);
   Fake *late = connect_peer(fx);
   g_free(join(fx, late, "a", "customer", "c1", NULL));
   g_assert_cmpint(last_position(late), ==, 2);
@@ -214,14 +241,16 @@ static void test_lobby_order(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(lobby_length(staff), ==, 3);
   g_assert_cmpuint(lobby_length(other), ==, 0);
 
-  /* Leaving takes effect at once, for everyone behind. */
+  /* Leaving takes effect at once, for everyone behind. A dropped socket
+   * moves them up too; staff still see the one who dropped, as reconnecting
+   * (lobby-place-kept). */
   disconnect(fx, c1);
   g_assert_cmpint(last_position(c2), ==, 1);
   g_assert_cmpint(last_position(c3), ==, 2);
-  g_assert_cmpuint(lobby_length(staff), ==, 2);
+  g_assert_cmpuint(lobby_length(staff), ==, 3);
   send_text(fx, c2, "{\"type\":\"leave\"}");
   g_assert_cmpint(last_position(c3), ==, 1);
-  g_assert_cmpuint(lobby_length(staff), ==, 1);
+  g_assert_cmpuint(lobby_length(staff), ==, 2);
   g_assert_false(has(other, "lobby"));
 }
 
