@@ -269,34 +269,46 @@ static void fill_codec(const PtTable *t, guint pt, VtSdpCodecId id, guint32 plid
   out->feedback = t->pt[pt].feedback | t->all_feedback;
 }
 
-/* The relay's preferred codec among those offered: by prefs, then (H.264)
- * by profile, then in the client's order. */
+static gboolean allowed(VtSdpCodecId id, const VtSdpCodecId *list, guint n)
+{
+  for (guint k = 0; k < n; k++)
+    if (list[k] == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* The codec of the client's first payload type that the relay takes: a
+ * browser lists first what it encodes best (Safari H.264, in hardware on
+ * iPhones; Chrome VP8). Then, within H.264, the profile most decoders take,
+ * then the client's order. */
 static gboolean choose_codec(const PtTable *t, VtSdpKind kind, const VtSdpCodecPrefs *prefs,
                              VtSdpCodec *out)
 {
   const VtSdpCodecId *list = kind == VT_SDP_KIND_VIDEO ? prefs->video : prefs->audio;
   guint n = MIN(kind == VT_SDP_KIND_VIDEO ? prefs->n_video : prefs->n_audio, VT_SDP_MAX_PREFS);
+  VtSdpCodecId want = VT_SDP_CODEC_NONE;
+  gint best = -1;
+  guint32 best_plid = 0;
 
-  for (guint k = 0; k < n; k++) {
-    gint best = -1;
-    guint32 best_plid = 0;
+  for (guint i = 0; i < t->n_order; i++) {
+    guint32 plid;
+    VtSdpCodecId id = recognise(t, t->order[i], kind, &plid);
 
-    for (guint i = 0; i < t->n_order; i++) {
-      guint32 plid;
-
-      if (recognise(t, t->order[i], kind, &plid) != list[k])
-        continue;
-      if (best < 0 || (list[k] == VT_SDP_CODEC_H264 && h264_rank(plid) < h264_rank(best_plid))) {
-        best = t->order[i];
-        best_plid = plid;
-      }
-    }
-    if (best >= 0) {
-      fill_codec(t, (guint)best, list[k], best_plid, kind, out);
-      return TRUE;
+    if (id == VT_SDP_CODEC_NONE || !allowed(id, list, n))
+      continue;
+    if (want == VT_SDP_CODEC_NONE)
+      want = id;
+    if (id != want)
+      continue;
+    if (best < 0 || (id == VT_SDP_CODEC_H264 && h264_rank(plid) < h264_rank(best_plid))) {
+      best = t->order[i];
+      best_plid = plid;
     }
   }
-  return FALSE;
+  if (best < 0)
+    return FALSE;
+  fill_codec(t, (guint)best, want, best_plid, kind, out);
+  return TRUE;
 }
 
 /* ---- extensions, SSRCs, msid ---- */

@@ -156,10 +156,11 @@ const char *vt_sdp_codec_name(VtSdpCodecId id); /* "opus", "VP8", "H264"; NULL f
 gboolean vt_sdp_codec_from_string(const char *s, VtSdpCodecId *out);
 VtSdpH264Profile vt_sdp_h264_profile(guint32 profile_level_id);
 
-/* The relay's codec preference, most preferred first. A codec missing from a
- * list is never chosen. Within H.264 the relay prefers the profile every
- * browser decodes: constrained baseline, then baseline, main, constrained
- * high, high; then the client's order. */
+/* The codecs the relay takes. A codec missing from a list is never chosen;
+ * among those it takes, the client's first listed wins (a browser lists
+ * first what it encodes best). Within H.264 the relay prefers the profile
+ * every browser decodes: constrained baseline, then baseline, main,
+ * constrained high, high; then the client's order. */
 #define VT_SDP_MAX_PREFS 4
 typedef struct {
   VtSdpCodecId video[VT_SDP_MAX_PREFS];

@@ -213,6 +213,26 @@ export async function recordMediaIn(context) {
   await context.addInitScript(recordMedia);
 }
 
+// Runs in every page of a context: video offers list H.264 first, as Safari's
+// do (iPhones encode it in hardware), without the page knowing.
+function preferH264() {
+  const createOffer = RTCPeerConnection.prototype.createOffer;
+  RTCPeerConnection.prototype.createOffer = function (...args) {
+    const codecs = RTCRtpSender.getCapabilities('video')?.codecs ?? [];
+    const h264 = codecs.filter((c) => c.mimeType.toLowerCase() === 'video/h264');
+    const rest = codecs.filter((c) => c.mimeType.toLowerCase() !== 'video/h264');
+    for (const t of this.getTransceivers()) {
+      if (t.sender.track?.kind === 'video' && h264.length) t.setCodecPreferences([...h264, ...rest]);
+    }
+    return createOffer.apply(this, args);
+  };
+}
+
+/** Makes the context's browser offer video as Safari does: H.264 first. */
+export async function preferH264In(context) {
+  await context.addInitScript(preferH264);
+}
+
 /** Totals of what a page receives now: {video: {frames, width, height, codec, packets}, audio: {samples, packets}}. */
 export async function received(page) {
   const stats = await page.evaluate(() => window.__vtMedia.stats());

@@ -4,8 +4,9 @@
 //
 // A customer queues (with the rear camera asked for first and a preview of
 // it), staff accept, and each page decodes the other's video and hears its
-// audio, in VP8 and in H.264; mute and camera-off stop what the other side
-// receives; the switch asks for the other camera. The call survives a reload
+// audio, in VP8, and in H.264 from a customer whose browser lists it first
+// (as Safari does); mute and camera-off stop what the other side receives
+// and staff see which it was; the switch asks for the other camera. The call survives a reload
 // of either page and a server restart (frames counted before and after). A
 // camera the browser refuses is explained, and a retry after granting it
 // brings video.
@@ -32,6 +33,7 @@ import {
   screenshot,
   watchPage,
   received,
+  preferH264In,
   recordMediaIn,
   sent,
   waitForMedia,
@@ -128,9 +130,13 @@ async function startCall(server, { phone, desk }, names, shoot = null) {
   return { customer, staff };
 }
 
+// codec: what the customer's browser lists first (Chromium VP8; 'h264' makes
+// it list H.264 first, as Safari does). The relay, with its default
+// configuration, takes what each browser lists first; staff's Chromium sends VP8.
 async function call(codec) {
-  const server = await new Server(dataDir, [`--video-codecs=${codec === 'h264' ? 'h264,vp8' : 'vp8,h264'}`]).start();
+  const server = await new Server(dataDir).start();
   const contexts = await newContexts();
+  if (codec === 'h264') await preferH264In(contexts.phone);
   try {
     const shoot = codec === 'vp8' ? screenshot : null;
     const { customer, staff } = await startCall(server, contexts, { customer: 'Alice', staff: 'Sam' }, shoot);
@@ -140,12 +146,12 @@ async function call(codec) {
     assert.deepEqual(asked[0].video.facingMode, { ideal: 'environment' }, JSON.stringify(asked));
     assert.ok(asked[0].audio, 'the microphone was asked for too');
 
-    // Each page decodes the other's video, in the codec the server prefers,
+    // Each page decodes the other's video, in the codec its sender prefers,
     // and hears the other's audio.
     const atStaff = await videoFlows(staff, 'staff decode the customer’s video');
     const atCustomer = await videoFlows(customer, 'the customer decodes staff’s video');
     assert.equal(atStaff.video.codec, `video/${codec}`);
-    assert.equal(atCustomer.video.codec, `video/${codec}`);
+    assert.equal(atCustomer.video.codec, 'video/vp8');
     const customerSends = await sent(customer);
     assert.equal(atStaff.video.width, customerSends.video.width || atStaff.video.width);
     assert.ok(atStaff.video.width >= 320 && atStaff.video.height >= 240, JSON.stringify(atStaff));
@@ -280,7 +286,9 @@ async function controls(customer, staff) {
 
 test('a video call in VP8: queue, accept, both ways, controls, end', { timeout: TEST_MS }, () => call('vp8'));
 
-test('a video call in H.264', { timeout: TEST_MS }, () => call('h264'));
+test('a video call where the customer’s browser prefers H.264, as Safari does', { timeout: TEST_MS }, () =>
+  call('h264'),
+);
 
 test('video and chat come back after reloads and a server restart', { timeout: TEST_MS }, async () => {
   const server = await new Server(dataDir).start();

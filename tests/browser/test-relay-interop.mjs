@@ -74,8 +74,8 @@ async function waitForStats(page, ready) {
 
 async function interop(codec) {
   const dataDir = await mkdtemp(join(tmpdir(), 'vitrine-interop-'));
-  // The relay takes the test's codec from the browser first.
-  const codecs = codec === 'h264' ? 'h264,vp8' : 'vp8,h264';
+  // The relay takes only the test's codec, whatever the browser lists first.
+  const codecs = codec;
   const server = await new Server(dataDir, [
     `--web-dir=${PAGE_DIR}`,
     `--video-codecs=${codecs}`,

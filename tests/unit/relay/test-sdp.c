@@ -528,13 +528,14 @@ static void test_chrome_offer(void)
   g_assert_cmpstr(v->track_id, ==, "1e2d3c4b-5a69-4788-9766-a5b4c3d2e1f0");
 }
 
-static VtSdpCodecPrefs h264_first(void)
+/* A relay configured to take H.264 only (video-codecs = h264). */
+static VtSdpCodecPrefs h264_only(void)
 {
   VtSdpCodecPrefs prefs;
 
   vt_sdp_codec_prefs_init_default(&prefs);
   prefs.video[0] = VT_SDP_CODEC_H264;
-  prefs.video[1] = VT_SDP_CODEC_VP8;
+  prefs.n_video = 1;
   return prefs;
 }
 
@@ -543,7 +544,7 @@ static VtSdpCodecPrefs h264_first(void)
  * it, baseline before main and high; mode 0 is never taken. */
 static void test_chrome_h264(void)
 {
-  VtSdpCodecPrefs prefs = h264_first();
+  VtSdpCodecPrefs prefs = h264_only();
   g_autoptr(VtPublishOffer) offer = parse_ok(CHROME_OFFER, &prefs);
   g_autofree char *no_cb =
       replace(CHROME_OFFER, "profile-level-id=42e01f", "profile-level-id=f4001f");
@@ -563,9 +564,13 @@ static void test_chrome_h264(void)
 
 static void test_safari_offer(void)
 {
-  VtSdpCodecPrefs prefs = h264_first();
+  VtSdpCodecPrefs prefs = h264_only();
   g_autoptr(VtPublishOffer) offer = parse_ok(SAFARI_OFFER, NULL);
   g_autoptr(VtPublishOffer) h264 = parse_ok(SAFARI_OFFER, &prefs);
+  g_autofree char *vp8_first =
+      replace(SAFARI_OFFER, "SAVPF 96 97 98 99 100 101 127 125 104 105 106 107",
+              "SAVPF 127 125 96 97 98 99 100 101 104 105 106 107");
+  g_autoptr(VtPublishOffer) vp8 = parse_ok(vp8_first, NULL);
   g_autofree char *high_only =
       replace(SAFARI_OFFER, "profile-level-id=42e01f", "profile-level-id=6e001f");
   g_autoptr(VtPublishOffer) high = parse_ok(high_only, &prefs);
@@ -577,14 +582,20 @@ static void test_safari_offer(void)
   g_assert_false(offer->media[0].rtcp_rsize);
   g_assert_cmpuint(offer->media[0].ssrc, ==, 1470586470u);
   g_assert_cmpstr(offer->media[0].cname, ==, "kT8s2Pq+Vw5mXz3R");
-  /* H.264 is listed first, but the relay prefers VP8 by default */
-  g_assert_cmpint(offer->media[1].codec.id, ==, VT_SDP_CODEC_VP8);
-  g_assert_cmpuint(offer->media[1].codec.pt, ==, 127);
-  g_assert_cmpuint(offer->media[1].codec.rtx_pt, ==, 125);
+  /* H.264 is listed first (iPhones encode it in hardware): the relay takes
+   * it, and among the H.264 variants constrained baseline (98) over
+   * constrained high (96) */
+  g_assert_cmpint(offer->media[1].codec.id, ==, VT_SDP_CODEC_H264);
+  g_assert_cmpuint(offer->media[1].codec.pt, ==, 98);
+  g_assert_cmpuint(offer->media[1].codec.rtx_pt, ==, 99);
   g_assert_cmpuint(offer->media[1].ssrc, ==, 2595844441u);
   g_assert_cmpuint(offer->media[1].rtx_ssrc, ==, 3032152318u);
   g_assert_cmpstr(offer->media[1].stream_id, ==, "0C1F7E2A-9B3D-4C5E-8F60-7A1B2C3D4E5F");
-  /* with H.264 preferred: constrained baseline (98) over constrained high (96) */
+  /* The same browser listing VP8 first gets VP8; a relay that takes H.264
+   * only takes H.264 whatever the order. */
+  g_assert_cmpint(vp8->media[1].codec.id, ==, VT_SDP_CODEC_VP8);
+  g_assert_cmpuint(vp8->media[1].codec.pt, ==, 127);
+  g_assert_cmpuint(vp8->media[1].codec.rtx_pt, ==, 125);
   g_assert_cmpuint(h264->media[1].codec.pt, ==, 98);
   g_assert_cmpuint(h264->media[1].codec.rtx_pt, ==, 99);
   g_assert_cmpuint(high->media[1].codec.pt, ==, 96);
@@ -713,7 +724,7 @@ static void test_publish_answer_features(void)
 
 static void test_publish_answer_h264(void)
 {
-  VtSdpCodecPrefs prefs = h264_first();
+  VtSdpCodecPrefs prefs = h264_only();
   g_autoptr(VtPublishOffer) offer = parse_ok(CHROME_OFFER, &prefs);
   VtLocalDescription local = relay_local(0);
   g_autofree char *text = vt_sdp_build_publish_answer(offer, &local, NULL);
@@ -1038,9 +1049,8 @@ static void test_subscribe_three(void)
 static void test_subscribe_reads_back(void)
 {
   static const VtSubscribeTrack tracks[] = {ANNA_MIC, ANNA_CAM, BO_CAM};
-  VtSdpCodecPrefs prefs = h264_first();
   g_autofree char *text = build_offer(tracks, 3, VT_SDP_FEATURE_REMB, 1);
-  g_autoptr(VtPublishOffer) offer = parse_ok(text, &prefs);
+  g_autoptr(VtPublishOffer) offer = parse_ok(text, NULL);
 
   g_assert_cmpuint(offer->n_media, ==, 3);
   g_assert_cmpint(offer->transport.setup, ==, VT_SDP_SETUP_ACTPASS);
