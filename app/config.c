@@ -38,7 +38,15 @@ static const Key keys[] = {
      "Base URL that users reach the server at, for printed links; unset means "
      "https://localhost:PORT."},
     {"limits", "max-sockets-per-ip", KEY_UINT, F(max_sockets_per_ip), "256", 1000000,
-     "Open connections allowed from one IP address."},
+     "Open WebSocket connections allowed from one IP address."},
+    {"limits", "max-connections-per-ip", KEY_UINT, F(max_connections_per_ip), "512", 1000000,
+     "TCP connections allowed open at once from one IP address, of any kind (pages, sockets, "
+     "TLS handshakes); more are closed at once, before any TLS work."},
+    {"limits", "max-handshakes", KEY_UINT, F(max_handshakes), "1024", 1000000,
+     "TCP connections of all addresses allowed in their TLS handshake at once (each has 10 s "
+     "to finish it); more are closed at once. Calls in progress do not count, nor do "
+     "connections from the machine itself (127.0.0.1, ::1), so a local health check answers "
+     "during a flood."},
     {"limits", "max-messages-per-second", KEY_UINT, F(max_messages_per_second), "50", 100000,
      "Messages one socket may send per second before it is rate limited."},
     {"limits", "auth-timeout", KEY_UINT, F(auth_timeout_s), "5", 3600,
@@ -73,8 +81,13 @@ static const Key keys[] = {
     {"relay", "relay-max-bitrate", KEY_UINT, F(relay_max_bitrate), "2500000", 100000000,
      "Most bits per second the relay asks a publisher to send per connection (REMB)."},
     {"relay", "video-codecs", KEY_LIST, F(video_codecs), "vp8,h264", 0,
-     "Video codecs the relay takes from publishers, most wanted first (vp8, h264). Every "
-     "subscriber must decode what publishers send: VP8 is the one all browsers have."},
+     "Video codecs the relay takes from publishers (vp8, h264). Of those a publisher offers, "
+     "the relay takes the one its browser lists first, which is the one it encodes best: "
+     "Safari lists H.264 (iPhones encode it in hardware, cooler and longer on battery), Chrome "
+     "and Firefox VP8. The relay does not transcode, so every subscriber must decode what "
+     "publishers send: current Chrome, Safari, Firefox and Edge decode both. If some of your "
+     "staff use a browser without H.264 (a Chromium built without it), set `vp8`: VP8 is the "
+     "one all browsers have."},
     {"relay", "ice-stun", KEY_LIST, F(ice_stun), NULL, 0,
      "Comma-separated STUN URLs (stun:host:port) given to clients in the join reply."},
     {"relay", "ice-turn", KEY_LIST, F(ice_turn), NULL, 0,

@@ -19,6 +19,8 @@ typedef struct {
   char *public_url;
   /* [limits] */
   guint max_sockets_per_ip;
+  guint max_connections_per_ip;
+  guint max_handshakes;
   guint socket_queue_bytes;
   guint queued_bytes;
   guint max_messages_per_second;

@@ -32,9 +32,13 @@ static void render_metrics(VtServer *s, GString *out)
       out,
       "# HELP vitrine_connections Open WebSocket connections.\n"
       "# TYPE vitrine_connections gauge\nvitrine_connections %u\n"
+      "# HELP vitrine_tcp_connections Open TCP connections of any kind.\n"
+      "# TYPE vitrine_tcp_connections gauge\nvitrine_tcp_connections %u\n"
+      "# HELP vitrine_tls_handshakes TCP connections still in their TLS handshake.\n"
+      "# TYPE vitrine_tls_handshakes gauge\nvitrine_tls_handshakes %u\n"
       "# HELP vitrine_connections_total WebSocket connections accepted.\n"
       "# TYPE vitrine_connections_total counter\nvitrine_connections_total %" G_GUINT64_FORMAT
-      "\n# HELP vitrine_connections_refused_total WebSocket handshakes refused.\n"
+      "\n# HELP vitrine_connections_refused_total Connections refused by a limit or the Origin.\n"
       "# TYPE vitrine_connections_refused_total counter\n"
       "vitrine_connections_refused_total %" G_GUINT64_FORMAT "\n"
       "# HELP vitrine_messages_in_total Messages received.\n"
@@ -44,7 +48,7 @@ static void render_metrics(VtServer *s, GString *out)
       "\n# HELP vitrine_chat_messages_total Chat messages stored.\n"
       "# TYPE vitrine_chat_messages_total counter\n"
       "vitrine_chat_messages_total %" G_GUINT64_FORMAT "\n",
-      open, s->metrics.connections_total, s->metrics.connections_refused, s->metrics.messages_in,
+      open, vt_server_tcp_open(s), s->handshakes, s->metrics.connections_total, s->metrics.connections_refused, s->metrics.messages_in,
       s->metrics.messages_out, s->metrics.chat_messages);
   vt_hub_render_metrics(s->hub, out);
   vt_metrics_render_table(out, "vitrine_errors_total", "Errors reported to clients, by code.",

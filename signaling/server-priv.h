@@ -22,6 +22,11 @@ struct _VtServer {
   struct lws_protocols protocols[2];
   lws_retry_bo_t retry;
   GHashTable *per_ip;    /* ip string -> open WebSocket count */
+  GHashTable *tcp;        /* struct lws* -> TcpConn (server-tcp.c), every accepted connection */
+  GHashTable *tcp_per_ip; /* ip string -> open TCP connections */
+  guint handshakes;       /* connections still in their TLS handshake */
+  guint refused_unlogged; /* refusals since the last log line about them */
+  gint64 refused_logged_us;
   GQueue dirty;          /* of Conn*: messages queued since the last flush */
   guint64 queued_bytes;  /* in every Conn's out queue together */
   gint64 batch_since_us; /* when the hub first wrote or queued since the last flush */
@@ -58,6 +63,17 @@ typedef struct {
 gboolean vt_server_flush(VtServer *s);
 /* Frees what a connection holds (WebSocket or HTTP). */
 void vt_server_conn_clear(Conn *c);
+
+/* server-tcp.c: limits on TCP connections, before TLS. */
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: non-zero refuses the connection. */
+int vt_server_tcp_filter(VtServer *s, const struct lws_filter_network_conn_args *filt);
+/* LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: the accepted connection counts. */
+void vt_server_tcp_opened(VtServer *s, struct lws *wsi);
+/* LWS_CALLBACK_SSL_INFO: a finished handshake no longer counts as one. */
+void vt_server_tcp_tls_info(VtServer *s, struct lws *wsi, const struct lws_ssl_info *info);
+/* LWS_CALLBACK_WSI_DESTROY: the connection is gone. */
+void vt_server_tcp_closed(VtServer *s, struct lws *wsi);
+guint vt_server_tcp_open(VtServer *s);
 
 /* server-http.c: the LWS_CALLBACK_HTTP* cases of the protocol callback. */
 int vt_server_http_request(VtServer *s, Conn *c, struct lws *wsi, const char *path);

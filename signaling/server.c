@@ -6,6 +6,7 @@
 #include "signaling/server-priv.h"
 
 #include <gio/gio.h>
+#include <openssl/ssl.h>
 #include <string.h>
 
 #include "app/build-config.h"
@@ -439,6 +440,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   VtServer *s = lws_context_user(lws_get_context(wsi));
   Conn *c = user;
   switch (reason) {
+  case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+    return vt_server_tcp_filter(s, user);
+  case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+    vt_server_tcp_opened(s, wsi);
+    return 0;
+  case LWS_CALLBACK_SSL_INFO:
+    vt_server_tcp_tls_info(s, wsi, in);
+    return 0;
+  case LWS_CALLBACK_WSI_DESTROY:
+    vt_server_tcp_closed(s, wsi);
+    return 0;
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     return filter_connection(s, wsi);
   case LWS_CALLBACK_ESTABLISHED:
@@ -565,7 +577,10 @@ static struct lws_context *create_context(VtServer *s, const char *cert, const c
    * CONNECT (RFC 8441), which this libwebsockets handles badly (sockets
    * refused or dropped, memory leaked), and the pages are small anyway. */
   info.alpn = "http/1.1";
+  /* Also the deadline of a TLS handshake: a connection that never starts
+   * one is closed after it. */
   info.timeout_secs = 10;
+  info.ssl_info_event_mask = SSL_CB_HANDSHAKE_DONE;
   return lws_create_context(&info);
 }
 
@@ -587,6 +602,8 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
   s->store = store;
   s->started_us = g_get_monotonic_time();
   s->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->tcp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  s->tcp_per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   s->scratch_len = LWS_PRE + VT_PROTOCOL_MAX_MESSAGE * 4;
   s->scratch = g_malloc(s->scratch_len);
   vt_metrics_init(&s->metrics);
@@ -659,6 +676,8 @@ void vt_server_free(VtServer *s)
     vt_store_set_batching(s->store, FALSE); /* commits what the last closes wrote */
   vt_metrics_clear(&s->metrics);
   g_hash_table_unref(s->per_ip);
+  g_hash_table_unref(s->tcp);
+  g_hash_table_unref(s->tcp_per_ip);
   g_free(s->scratch);
   g_free(s);
 }
