@@ -6,64 +6,6 @@
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
 
-/* "stun:host:port" -> "stun://host:port"; NULL for anything else. */
-static char *stun_uri(const char *url)
-{
-  if (g_str_has_prefix(url, "stun:") && url[5] != '\0' && !g_str_has_prefix(url, "stun://"))
-    return g_strconcat("stun://", url + 5, NULL);
-  return NULL;
-}
-
-/* "turn:host:port?transport=udp" + credentials ->
- * "turn://user:password@host:port?transport=udp" (turns: likewise). */
-static char *turn_uri(const char *url, const char *user, const char *password)
-{
-  const char *scheme = g_str_has_prefix(url, "turns:") ? "turns" : "turn";
-  gsize skip = strlen(scheme) + 1;
-  if (!user || !password || !g_str_has_prefix(url, scheme) || url[skip - 1] != ':' ||
-      url[skip] == '\0' || url[skip] == '/')
-    return NULL;
-  g_autofree char *u = g_uri_escape_string(user, NULL, FALSE);
-  g_autofree char *p = g_uri_escape_string(password, NULL, FALSE);
-  return g_strdup_printf("%s://%s:%s@%s", scheme, u, p, url + skip);
-}
-
-static void read_server(JsonObject *server, VtClientIceServers *out, GPtrArray *turns,
-                        GPtrArray *warnings)
-{
-  JsonNode *urls = json_object_get_member(server, "urls");
-  const char *user = json_object_get_string_member_with_default(server, "username", NULL);
-  const char *password = json_object_get_string_member_with_default(server, "credential", NULL);
-  JsonArray *list = urls && JSON_NODE_HOLDS_ARRAY(urls) ? json_node_get_array(urls) : NULL;
-  for (guint i = 0; list && i < json_array_get_length(list); i++) {
-    const char *url = json_node_get_string(json_array_get_element(list, i));
-    char *stun = url ? stun_uri(url) : NULL;
-    char *turn = url && !stun ? turn_uri(url, user, password) : NULL;
-    if (stun && !out->stun)
-      out->stun = stun;
-    else
-      g_free(stun);
-    if (turn)
-      g_ptr_array_add(turns, turn);
-    if (!stun && !turn && warnings)
-      g_ptr_array_add(warnings, g_strdup_printf("ICE server '%s' not used", url ? url : "?"));
-  }
-}
-
-void vt_client_ice_servers_read(JsonArray *ice_servers, VtClientIceServers *out,
-                                GPtrArray *warnings)
-{
-  memset(out, 0, sizeof *out);
-  GPtrArray *turns = g_ptr_array_new();
-  for (guint i = 0; ice_servers && i < json_array_get_length(ice_servers); i++) {
-    JsonNode *node = json_array_get_element(ice_servers, i);
-    if (JSON_NODE_HOLDS_OBJECT(node))
-      read_server(json_node_get_object(node), out, turns, warnings);
-  }
-  g_ptr_array_add(turns, NULL);
-  out->turns = (char **)g_ptr_array_free(turns, FALSE);
-}
-
 void vt_client_ice_servers_clear(VtClientIceServers *servers)
 {
   g_clear_pointer(&servers->stun, g_free);

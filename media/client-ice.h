@@ -13,12 +13,7 @@ typedef struct {
   char **turns; /* NULL-terminated "turn(s)://user:password@host:port?..." */
 } VtClientIceServers;
 
-/* Reads `ice_servers` (may be NULL): the first STUN URL, and every TURN URL
- * with its username and credential percent-encoded into the URI. Entries
- * that are not understood are skipped, each with a line in *warnings
- * (a GPtrArray of char*, may be NULL). */
-void vt_client_ice_servers_read(JsonArray *ice_servers, VtClientIceServers *out,
-                                GPtrArray *warnings);
+/* Read from `joined` by vt_client_ice_servers_read() (client-message.h). */
 void vt_client_ice_servers_clear(VtClientIceServers *servers);
 
 /* Hands them to a webrtcbin before it gathers; with relay_only, ICE uses

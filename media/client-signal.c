@@ -43,13 +43,13 @@ static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *data, gpo
   }
   gsize len;
   const char *text = g_bytes_get_data(data, &len);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, text, (gssize)len, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    g_warning("signaling: ignoring a message that is not a JSON object");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VtServerMessage) msg = vt_server_message_parse(text, len, &error);
+  if (!msg) {
+    g_warning("signaling: ignoring a message: %s", error->message);
     return;
   }
-  sig->events->message(sig->user, json_node_get_object(json_parser_get_root(parser)));
+  sig->events->message(sig->user, msg);
 }
 
 static void on_closed(SoupWebsocketConnection *ws, gpointer user)

@@ -7,15 +7,17 @@
 
 #include <json-glib/json-glib.h>
 
+#include "media/client-message.h"
+
 G_BEGIN_DECLS
 
 typedef struct _VtClientSignal VtClientSignal;
 
 typedef struct {
   void (*opened)(gpointer user);
-  /* A text message that is a JSON object; anything else is dropped with a
-   * warning. msg is (transfer none). */
-  void (*message)(gpointer user, JsonObject *msg);
+  /* A text message that is a JSON object with a string type; anything else
+   * is dropped with a warning. msg is (transfer none). */
+  void (*message)(gpointer user, const VtServerMessage *msg);
   /* The connection failed (error set, code 0) or closed (code and reason
    * from the close frame, 1006 without one). Reported once. */
   void (*closed)(gpointer user, guint code, const char *reason, const char *error);

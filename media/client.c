@@ -171,35 +171,36 @@ static gboolean start_media(Client *c, GError **error)
   return TRUE;
 }
 
-static void enter_room(Client *c, JsonObject *joined)
+static void enter_room(Client *c, const VtServerMessage *joined)
 {
   if (c->phase != PHASE_JOINING)
     return; /* a second "joined" (a move between rooms) changes nothing here */
   c->phase = PHASE_IN_ROOM;
   c->joined_us = g_get_monotonic_time();
   c->report->join_ms = (double)(c->joined_us - c->open_us) / 1000.0;
-  JsonObject *who = json_object_get_object_member(joined, "participant");
-  if (who && json_object_has_member(who, "id"))
-    c->report->participant = g_strdup(json_object_get_string_member(who, "id"));
+  c->report->participant = g_strdup(joined->participant_id);
   progress(c, "joined as %s in %.1f ms", c->report->participant ? c->report->participant : "?",
            c->report->join_ms);
   if (c->options->duration_s > 0)
     c->duration_source = g_timeout_add((guint)(c->options->duration_s * 1000), on_duration, c);
-  JsonNode *servers = json_object_get_member(joined, "ice_servers");
-  g_autoptr(GPtrArray) skipped = g_ptr_array_new_with_free_func(g_free);
-  vt_client_ice_servers_read(servers && JSON_NODE_HOLDS_ARRAY(servers) ? json_node_get_array(servers)
-                                                                      : NULL,
-                             &c->ice, skipped);
-  for (guint i = 0; i < skipped->len; i++)
-    g_warning("%s", (char *)g_ptr_array_index(skipped, i));
+  vt_client_ice_servers_clear(&c->ice);
+  c->ice.stun = g_strdup(joined->ice_servers.stun);
+  c->ice.turns = g_strdupv(joined->ice_servers.turns);
+  for (guint i = 0; i < joined->ice_warnings->len; i++)
+    g_warning("%s", (char *)g_ptr_array_index(joined->ice_warnings, i));
   g_autoptr(GError) error = NULL;
   if (!start_media(c, &error))
     fail(c, error->message);
 }
 
-static void on_joined(Client *c, JsonObject *msg)
+static const char *or_default(const char *s, const char *otherwise)
 {
-  const char *state = json_object_get_string_member_with_default(msg, "state", "");
+  return s ? s : otherwise;
+}
+
+static void on_joined(Client *c, const VtServerMessage *msg)
+{
+  const char *state = or_default(msg->state, "");
   if (g_str_equal(state, "room"))
     enter_room(c, msg);
   else if (g_str_equal(state, "lobby"))
@@ -209,11 +210,11 @@ static void on_joined(Client *c, JsonObject *msg)
 }
 
 /* An error from the server, judged by what it answers (its ref). */
-static void on_error(Client *c, JsonObject *msg)
+static void on_error(Client *c, const VtServerMessage *msg)
 {
-  const char *code = json_object_get_string_member_with_default(msg, "code", "?");
-  const char *text = json_object_get_string_member_with_default(msg, "message", "");
-  const char *ref = json_object_get_string_member_with_default(msg, "ref", "");
+  const char *code = or_default(msg->code, "?");
+  const char *text = or_default(msg->message, "");
+  const char *ref = or_default(msg->ref, "");
   const char *what = NULL;
   if (g_str_has_prefix(ref, "j"))
     what = "join rejected";
@@ -232,24 +233,22 @@ static void on_error(Client *c, JsonObject *msg)
   fail(c, reason);
 }
 
-static void on_remote_candidate(Client *c, JsonObject *msg)
+static void on_remote_candidate(Client *c, const VtServerMessage *msg)
 {
-  const char *pc = json_object_get_string_member_with_default(msg, "pc", "");
-  const char *candidate = json_object_get_string_member_with_default(msg, "candidate", "");
-  gint64 mline = json_object_get_int_member_with_default(msg, "sdp_mline_index", 0);
-  if (mline < 0 || mline > G_MAXINT)
-    return;
+  const char *pc = or_default(msg->pc, "");
+  const char *candidate = or_default(msg->candidate, "");
+  guint mline = msg->mline_index < 0 ? 0 : (guint)msg->mline_index;
   if (g_str_equal(pc, "publish") && c->pub)
-    vt_client_peer_add_candidate(vt_client_publisher_peer(c->pub), (guint)mline, candidate);
+    vt_client_peer_add_candidate(vt_client_publisher_peer(c->pub), mline, candidate);
   else if (g_str_equal(pc, "subscribe") && c->sub)
-    vt_client_peer_add_candidate(vt_client_subscriber_peer(c->sub), (guint)mline, candidate);
+    vt_client_peer_add_candidate(vt_client_subscriber_peer(c->sub), mline, candidate);
 }
 
-static void on_media_state(Client *c, JsonObject *msg)
+static void on_media_state(Client *c, const VtServerMessage *msg)
 {
-  const char *pc = json_object_get_string_member_with_default(msg, "pc", "?");
-  const char *state = json_object_get_string_member_with_default(msg, "state", "?");
-  const char *reason = json_object_get_string_member_with_default(msg, "reason", "");
+  const char *pc = or_default(msg->pc, "?");
+  const char *state = or_default(msg->state, "?");
+  const char *reason = or_default(msg->reason, "");
   progress(c, "%s connection %s%s%s", pc, state, *reason ? ": " : "", reason);
   if (g_str_equal(state, "connected") && g_str_equal(pc, "publish") && c->pub)
     vt_client_publisher_connected(c->pub);
@@ -260,64 +259,72 @@ static void on_media_state(Client *c, JsonObject *msg)
   }
 }
 
-static void on_sdp_message(Client *c, JsonObject *msg, gboolean offer)
+static void on_sdp_message(Client *c, const VtServerMessage *msg, gboolean offer)
 {
-  const char *sdp = json_object_get_string_member_with_default(msg, "sdp", NULL);
   if (offer && !c->sub)
     return; /* not subscribing: the relay's offers are not ours to answer */
   if (!offer && !c->pub)
     return;
-  if (!sdp || !*sdp) {
+  if (!msg->sdp || !*msg->sdp) {
     fail(c, offer ? "subscribe_offer without sdp" : "publish_answer without sdp");
     return;
   }
   if (offer)
-    vt_client_subscriber_handle_offer(c->sub, sdp);
+    vt_client_subscriber_handle_offer(c->sub, msg->sdp);
   else
-    vt_client_peer_set_remote(vt_client_publisher_peer(c->pub), "answer", sdp);
+    vt_client_peer_set_remote(vt_client_publisher_peer(c->pub), "answer", msg->sdp);
 }
 
-static void on_hello(Client *c, JsonObject *msg)
+static void on_hello(Client *c, const VtServerMessage *msg)
 {
-  gint64 protocol = json_object_get_int_member_with_default(msg, "protocol", 0);
-  if (protocol == PROTOCOL_VERSION)
+  if (msg->protocol == PROTOCOL_VERSION)
     return;
-  g_autofree char *reason =
-      g_strdup_printf("the server speaks protocol %" G_GINT64_FORMAT ", this client %d", protocol,
-                      PROTOCOL_VERSION);
+  g_autofree char *reason = g_strdup_printf(
+      "the server speaks protocol %" G_GINT64_FORMAT ", this client %d", msg->protocol, PROTOCOL_VERSION);
   fail(c, reason);
 }
 
-static void on_message(gpointer user, JsonObject *msg)
+static void on_message(gpointer user, const VtServerMessage *msg)
 {
   Client *c = user;
-  const char *type = json_object_get_string_member_with_default(msg, "type", "");
   if (c->phase == PHASE_DONE)
     return;
-  if (g_str_equal(type, "hello"))
+  switch (msg->type) {
+  case VT_SERVER_MSG_HELLO:
     on_hello(c, msg);
-  else if (g_str_equal(type, "joined"))
+    break;
+  case VT_SERVER_MSG_JOINED:
     on_joined(c, msg);
-  else if (g_str_equal(type, "error"))
+    break;
+  case VT_SERVER_MSG_ERROR:
     on_error(c, msg);
-  else if (g_str_equal(type, "publish_answer"))
-    on_sdp_message(c, msg, FALSE);
-  else if (g_str_equal(type, "subscribe_offer"))
-    on_sdp_message(c, msg, TRUE);
-  else if (g_str_equal(type, "ice"))
+    break;
+  case VT_SERVER_MSG_PUBLISH_ANSWER:
+  case VT_SERVER_MSG_SUBSCRIBE_OFFER:
+    on_sdp_message(c, msg, msg->type == VT_SERVER_MSG_SUBSCRIBE_OFFER);
+    break;
+  case VT_SERVER_MSG_ICE:
     on_remote_candidate(c, msg);
-  else if (g_str_equal(type, "media_state"))
+    break;
+  case VT_SERVER_MSG_MEDIA_STATE:
     on_media_state(c, msg);
-  else if (g_str_equal(type, "call_ended")) {
+    break;
+  case VT_SERVER_MSG_CALL_ENDED:
     progress(c, "the call has ended");
     begin_leave(c);
-  } else if (g_str_equal(type, "removed"))
+    break;
+  case VT_SERVER_MSG_REMOVED:
     fail(c, "removed from the room by staff");
-  else if (g_str_equal(type, "left"))
+    break;
+  case VT_SERVER_MSG_LEFT:
     vt_client_signal_close(c->signal);
-  else if (g_str_equal(type, "bye"))
+    break;
+  case VT_SERVER_MSG_BYE:
     c->server_bye = TRUE;
-  /* Everything else (room, chat, participants, lobby) is not this client's. */
+    break;
+  case VT_SERVER_MSG_OTHER:
+    break; /* room, chat, participants, lobby: not this client's */
+  }
 }
 
 /* ---- the socket ---- */

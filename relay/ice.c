@@ -38,6 +38,8 @@
  * when they are delivered. */
 #include "relay/ice.h"
 
+#include "relay/candidate.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -445,24 +447,50 @@ static gboolean check_remote(VtIce *ice, const NiceCandidate *cand, GError **err
   return TRUE;
 }
 
+/* libnice's candidate for what our parser read: every field is checked, so
+ * the address conversions cannot fail. */
+static NiceCandidate *to_nice(VtIce *ice, const VtCandidate *c)
+{
+  static const NiceCandidateType types[] = {
+      [VT_CANDIDATE_HOST] = NICE_CANDIDATE_TYPE_HOST,
+      [VT_CANDIDATE_SRFLX] = NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE,
+      [VT_CANDIDATE_PRFLX] = NICE_CANDIDATE_TYPE_PEER_REFLEXIVE,
+      [VT_CANDIDATE_RELAY] = NICE_CANDIDATE_TYPE_RELAYED,
+  };
+  static const NiceCandidateTransport transports[] = {
+      [VT_CANDIDATE_UDP] = NICE_CANDIDATE_TRANSPORT_UDP,
+      [VT_CANDIDATE_TCP_ACTIVE] = NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE,
+      [VT_CANDIDATE_TCP_PASSIVE] = NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE,
+      [VT_CANDIDATE_TCP_SO] = NICE_CANDIDATE_TRANSPORT_TCP_SO,
+  };
+  NiceCandidate *cand = nice_candidate_new(types[c->type]);
+  cand->stream_id = ice->stream_id;
+  cand->component_id = c->component;
+  cand->transport = transports[c->transport];
+  cand->priority = c->priority;
+  g_strlcpy(cand->foundation, c->foundation, sizeof cand->foundation);
+  gboolean ok = nice_address_set_from_string(&cand->addr, c->address);
+  nice_address_set_port(&cand->addr, c->port);
+  if (c->has_related) {
+    ok = ok && nice_address_set_from_string(&cand->base_addr, c->related_address);
+    nice_address_set_port(&cand->base_addr, c->related_port);
+  }
+  g_assert(ok);
+  return cand;
+}
+
 gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GError **error)
 {
   g_return_val_if_fail(ice != NULL && candidate_line != NULL, FALSE);
 
-  const char *line = candidate_line;
-  if (g_str_has_prefix(line, "a="))
-    line += 2;
-  if (!g_str_has_prefix(line, "candidate:") || strlen(line) > 1024 || strchr(line, '\n')) {
-    g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID, "not a candidate line");
+  VtCandidate parsed;
+  g_autoptr(GError) parse_error = NULL;
+  if (!vt_candidate_parse(candidate_line, strlen(candidate_line), &parsed, &parse_error)) {
+    g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID, "bad candidate: %s",
+                parse_error->message);
     return FALSE;
   }
-  /* libnice parses the "a=candidate:" form. */
-  g_autofree char *sdp = g_strconcat("a=", line, NULL);
-  NiceCandidate *cand = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream_id, sdp);
-  if (cand == NULL) {
-    g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID, "unparsable candidate line");
-    return FALSE;
-  }
+  NiceCandidate *cand = to_nice(ice, &parsed);
   g_autoptr(GSList) list = g_slist_prepend(NULL, cand);
   gboolean ok = check_remote(ice, cand, error);
   if (ok && nice_agent_set_remote_candidates(ice->agent, ice->stream_id, COMPONENT, list) < 1) {

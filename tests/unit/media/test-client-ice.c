@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "media/client-ice.h"
+#include "media/client-message.h"
 
 static JsonArray *parse(const char *text)
 {
