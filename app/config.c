@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <errno.h>
 
-#include "app/shop-config.h"
+#include "signaling/shop-config.h"
 
 typedef enum { KEY_STRING, KEY_UINT, KEY_LIST } KeyType;
 
@@ -41,7 +41,8 @@ static const Key keys[] = {
      "Open WebSocket connections allowed from one IP address."},
     {"limits", "max-connections-per-ip", KEY_UINT, F(max_connections_per_ip), "512", 1000000,
      "TCP connections allowed open at once from one IP address, of any kind (pages, sockets, "
-     "TLS handshakes); more are closed at once, before any TLS work."},
+     "TLS handshakes); more are closed at once, before any TLS work. At least "
+     "max-sockets-per-ip."},
     {"limits", "max-handshakes", KEY_UINT, F(max_handshakes), "1024", 1000000,
      "TCP connections of all addresses allowed in their TLS handshake at once (each has 10 s "
      "to finish it); more are closed at once. Calls in progress do not count, nor do "

@@ -5,7 +5,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "app/build-config.h"
+#include "build-config.h"
 #include "app/serve.h"
 #include "app/token-cmd.h"
 #include "media/client.h"

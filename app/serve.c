@@ -6,13 +6,16 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "app/config.h"
 #include "app/credentials.h"
-#include "app/store.h"
+#include "app/relay-config.h"
 #include "app/token-cmd.h"
+#include "relay/relay.h"
 #include "signaling/server.h"
+#include "store/store.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -83,6 +86,42 @@ static gboolean prepare_tls(VtConfig *config, char **cert, char **key, GError **
   return vt_credentials_ensure_tls(config->data_dir, cert, key, error);
 }
 
+/* The server's options from the configuration; strings are borrowed. */
+static VtServerOptions server_options(const VtConfig *config, const char *cert, const char *key,
+                                      const char *token_key, VtRelay *relay)
+{
+  return (VtServerOptions){
+      .listen = config->listen,
+      .port = config->port,
+      .cert_path = cert,
+      .key_path = key,
+      .web_dir = config->web_dir,
+      .allowed_origins = config->allowed_origins,
+      .public_url = config->public_url,
+      .shops = config->shops,
+      .walk_ins_per_hour = config->walk_ins_per_hour,
+      .max_sockets_per_ip = config->max_sockets_per_ip,
+      .max_connections_per_ip = config->max_connections_per_ip,
+      .max_handshakes = config->max_handshakes,
+      .socket_queue_bytes = config->socket_queue_bytes,
+      .queued_bytes = config->queued_bytes,
+      .hub = {
+          .relay = relay,
+          .token_key = (const guint8 *)token_key,
+          .token_key_len = strlen(token_key),
+          .max_messages_per_second = config->max_messages_per_second,
+          .auth_timeout_ms = config->auth_timeout_s * 1000,
+          .reconnect_grace_ms = config->reconnect_grace_s * 1000,
+          .chat_history = config->chat_history,
+          .tracks_customer = config->tracks_customer,
+          .tracks_staff = config->tracks_staff,
+          .stun_urls = config->ice_stun,
+          .turn_urls = config->ice_turn,
+          .turn_secret = config->turn_secret,
+          .turn_ttl_s = config->turn_ttl,
+      }};
+}
+
 /* Each connection is a descriptor; a default soft limit of 1024 would cap a
  * store's busiest hour, so take what the hard limit allows (up to 65536). */
 static void raise_fd_limit(void)
@@ -115,8 +154,13 @@ static int run(VtConfig *config, GError **error)
   if (!store)
     return 1;
 
+  VtRelayConfig relay_config;
+  if (!vt_relay_config_from(config, &relay_config, error))
+    return 1;
+  g_autoptr(VtRelay) relay = vt_relay_new(&relay_config, NULL, NULL);
+  VtServerOptions options = server_options(config, cert, key, token_key, relay);
   Serve serve = {.loop = g_main_loop_new(NULL, FALSE)};
-  serve.server = vt_server_new(config, store, cert, key, token_key, serve.loop, error);
+  serve.server = vt_server_new(&options, store, serve.loop, error);
   if (!serve.server) {
     g_main_loop_unref(serve.loop);
     return 1;
@@ -158,6 +202,12 @@ int vt_serve_main(int argc, char **argv)
       config->max_messages_per_second == 0 || config->max_sockets_per_ip == 0) {
     fprintf(stderr, "vitrine serve: log-level must be error, warning, info or debug, and "
                     "auth-timeout, max-messages-per-second and max-sockets-per-ip at least 1\n");
+    return 2;
+  }
+  if (config->max_connections_per_ip < config->max_sockets_per_ip) {
+    fprintf(stderr, "vitrine serve: max-connections-per-ip (%u) must be at least "
+                    "max-sockets-per-ip (%u): every WebSocket is a connection\n",
+            config->max_connections_per_ip, config->max_sockets_per_ip);
     return 2;
   }
   g_log_set_default_handler(log_line, NULL);

@@ -202,8 +202,8 @@ int main(int argc, char **argv)
     return 0;
   }
   /* Limits raised so that the figures show the server, not its guards. */
-  const char *flags[] = {"--max-sockets-per-ip=100000", "--auth-timeout=600",
-                         "--max-messages-per-second=100000", NULL};
+  const char *flags[] = {"--max-sockets-per-ip=100000", "--max-connections-per-ip=100000",
+                         "--auth-timeout=600", "--max-messages-per-second=100000", NULL};
   Bench b = {.n = (guint)sockets, .room_size = (guint)room_size};
   b.server = vt_test_server_start(NULL, flags);
   b.join_sent_us = g_new0(gint64, b.n);

@@ -152,9 +152,9 @@ static void read_joined(JsonObject *obj, VtServerMessage *msg)
   msg->participant_id = dup_string(read_object(obj, "participant"), "id");
   JsonNode *servers = json_object_get_member(obj, "ice_servers");
   msg->ice_warnings = g_ptr_array_new_with_free_func(g_free);
-  vt_client_ice_servers_read(servers && JSON_NODE_HOLDS_ARRAY(servers) ? json_node_get_array(servers)
-                                                                      : NULL,
-                             &msg->ice_servers, msg->ice_warnings);
+  vt_client_ice_servers_read(
+      servers && JSON_NODE_HOLDS_ARRAY(servers) ? json_node_get_array(servers) : NULL,
+      &msg->ice_servers, msg->ice_warnings);
 }
 
 static void read_fields(JsonObject *obj, VtServerMessage *msg)

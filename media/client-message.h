@@ -34,19 +34,19 @@ typedef enum {
 typedef struct {
   VtServerMsgType type;
   char *type_name;
-  gint64 protocol;      /* hello */
-  char *state;          /* joined ("room", "lobby", ...), media_state */
-  char *participant_id; /* joined.participant.id */
+  gint64 protocol;                /* hello */
+  char *state;                    /* joined ("room", "lobby", ...), media_state */
+  char *participant_id;           /* joined.participant.id */
   VtClientIceServers ice_servers; /* joined */
   GPtrArray *ice_warnings;        /* joined: ICE servers not used (char*) */
-  char *code;           /* error */
-  char *message;        /* error */
-  char *ref;            /* error */
-  char *sdp;            /* publish_answer, subscribe_offer */
-  char *pc;             /* ice, media_state */
-  char *candidate;      /* ice */
-  gint64 mline_index;   /* ice: 0..G_MAXINT */
-  char *reason;         /* media_state */
+  char *code;                     /* error */
+  char *message;                  /* error */
+  char *ref;                      /* error */
+  char *sdp;                      /* publish_answer, subscribe_offer */
+  char *pc;                       /* ice, media_state */
+  char *candidate;                /* ice */
+  gint64 mline_index;             /* ice: 0..G_MAXINT */
+  char *reason;                   /* media_state */
 } VtServerMessage;
 
 /* Parses len bytes. NULL with error when they are not a JSON object with a

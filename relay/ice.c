@@ -39,6 +39,7 @@
 #include "relay/ice.h"
 
 #include "relay/candidate.h"
+#include "relay/worker.h"
 
 #include <errno.h>
 #include <string.h>
@@ -150,6 +151,10 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
    * client's early hello reaches it; either order would work. */
   deliver_early(ice);
 }
+
+/* Calls come from the thread of the agent's context (worker.h); not
+ * checked on the per-packet path. */
+#define ON_OWNER(ice) g_assert(vt_context_is_mine((ice)->ctx))
 
 /* ---- local candidates ----------------------------------------------------- */
 
@@ -399,6 +404,7 @@ const char *vt_ice_get_local_pwd(VtIce *ice)
 gboolean vt_ice_set_remote_credentials(VtIce *ice, const char *ufrag, const char *pwd,
                                        GError **error)
 {
+  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL && ufrag != NULL && pwd != NULL, FALSE);
 
   /* RFC 8839 5.4: ufrag 4..256 and pwd 22..256 ice-chars. */
@@ -481,6 +487,7 @@ static NiceCandidate *to_nice(VtIce *ice, const VtCandidate *c)
 
 gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GError **error)
 {
+  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL && candidate_line != NULL, FALSE);
 
   VtCandidate parsed;
@@ -505,12 +512,14 @@ gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GEr
 
 void vt_ice_remote_end_of_candidates(VtIce *ice)
 {
+  ON_OWNER(ice);
   g_return_if_fail(ice != NULL);
   nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream_id);
 }
 
 gboolean vt_ice_gather(VtIce *ice, GError **error)
 {
+  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL, FALSE);
   if (!nice_agent_gather_candidates(ice->agent, ice->stream_id)) {
     g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_FAILED, "cannot gather ICE candidates");
@@ -535,6 +544,7 @@ int vt_ice_send(VtIce *ice, const uint8_t *buf, size_t len)
 
 void vt_ice_close(VtIce *ice)
 {
+  ON_OWNER(ice);
   g_return_if_fail(ice != NULL);
   if (ice->state == VT_ICE_STATE_CLOSED)
     return;

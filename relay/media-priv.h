@@ -15,6 +15,7 @@
 #include "relay/rtp.h"
 #include "relay/transport.h"
 #include "relay/twcc.h"
+#include "relay/worker.h"
 
 G_BEGIN_DECLS
 
@@ -134,12 +135,18 @@ struct _VtMediaRoom {
   uint8_t scratch[VT_TRANSPORT_BUF_SIZE];
 };
 
+/* A room is touched only on its worker's thread (worker.h). */
+#define VT_ON_ROOM_THREAD(room) g_assert(vt_context_is_mine((room)->ctx))
+
 /* media-room.c */
 guint vt_media_features(void);
 void vt_media_room_schedule_reap(VtMediaRoom *room);
-void vt_media_room_emit_error(VtMediaPeer *p, VtPcKind pc, const char *code, const char *message);
-void vt_media_room_emit_state(VtMediaPeer *p, VtPcKind pc, const char *state, const char *reason,
-                              const char *detail);
+void vt_media_room_emit_refusal(VtMediaPeer *p, VtPcKind pc, VtNegotiationError error,
+                                const char *message);
+void vt_media_room_emit_sdp(VtMediaPeer *p, VtPcKind pc, const char *sdp);
+void vt_media_room_emit_up(VtMediaPeer *p, VtPcKind pc);
+void vt_media_room_emit_failure(VtMediaPeer *p, VtPcKind pc, VtPcFailure failure,
+                                const char *detail);
 
 /* media-subscribe.c */
 /* Brings the peer's subscribe layout up to date with the room's tracks and

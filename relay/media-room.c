@@ -237,6 +237,7 @@ guint vt_media_room_count(const VtMediaRoom *room)
 
 void vt_media_room_join(VtMediaRoom *room, const char *participant)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *old = peer_lookup(room, participant);
   gboolean had_tracks = old && old->n_tracks > 0;
   VtMediaPeer *p = peer_new(room, participant);
@@ -248,6 +249,7 @@ void vt_media_room_join(VtMediaRoom *room, const char *participant)
 
 void vt_media_room_leave(VtMediaRoom *room, const char *participant)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = peer_lookup(room, participant);
   if (!p)
     return;
@@ -257,19 +259,43 @@ void vt_media_room_leave(VtMediaRoom *room, const char *participant)
     renegotiate_others(room, NULL);
 }
 
-void vt_media_room_emit_error(VtMediaPeer *p, VtPcKind pc, const char *code, const char *message)
+static VtRelayWho who(VtMediaPeer *p, VtPcKind pc)
 {
-  VtMediaRoom *room = p->room;
-  if (room->events.error)
-    room->events.error(room->data, room, p->id, pc, code, message);
+  return (VtRelayWho){.room = p->room->id, .participant = p->id, .pc = pc};
 }
 
-void vt_media_room_emit_state(VtMediaPeer *p, VtPcKind pc, const char *state, const char *reason,
-                              const char *detail)
+void vt_media_room_emit_refusal(VtMediaPeer *p, VtPcKind pc, VtNegotiationError error,
+                                const char *message)
 {
   VtMediaRoom *room = p->room;
+  VtRelayRefusalEvent ev = {.who = who(p, pc), .error = error, .message = message};
+  if (room->events.refused)
+    room->events.refused(room->data, &ev);
+}
+
+void vt_media_room_emit_sdp(VtMediaPeer *p, VtPcKind pc, const char *sdp)
+{
+  VtMediaRoom *room = p->room;
+  VtRelaySdpEvent ev = {.who = who(p, pc), .sdp = sdp};
+  if (room->events.sdp)
+    room->events.sdp(room->data, &ev);
+}
+
+void vt_media_room_emit_up(VtMediaPeer *p, VtPcKind pc)
+{
+  VtMediaRoom *room = p->room;
+  VtRelayStateEvent ev = {.who = who(p, pc), .connected = TRUE};
   if (room->events.state)
-    room->events.state(room->data, room, p->id, pc, state, reason, detail);
+    room->events.state(room->data, &ev);
+}
+
+void vt_media_room_emit_failure(VtMediaPeer *p, VtPcKind pc, VtPcFailure failure,
+                                const char *detail)
+{
+  VtMediaRoom *room = p->room;
+  VtRelayStateEvent ev = {.who = who(p, pc), .failure = failure, .detail = detail};
+  if (room->events.state)
+    room->events.state(room->data, &ev);
 }
 
 /* ---- publish ------------------------------------------------------------------- */
@@ -305,20 +331,18 @@ static void pub_gathering_done(gpointer data)
   g_autofree char *answer = vt_sdp_build_publish_answer(p->pub_offer, &local, &error);
   g_ptr_array_remove_index(p->pub_candidates, p->pub_candidates->len - 1);
   if (!answer) {
-    vt_media_room_emit_error(p, VT_PC_PUBLISH, "relay_error", error->message);
+    vt_media_room_emit_refusal(p, VT_PC_PUBLISH, VT_NEGOTIATION_RELAY_ERROR, error->message);
     return;
   }
   p->pub_answered = TRUE;
   g_clear_pointer(&p->pub_offer, vt_publish_offer_free);
-  VtMediaRoom *room = p->room;
-  if (room->events.sdp)
-    room->events.sdp(room->data, room, p->id, VT_PC_PUBLISH, "answer", answer);
+  vt_media_room_emit_sdp(p, VT_PC_PUBLISH, answer);
 }
 
 static void pub_up(gpointer data)
 {
   VtMediaPeer *p = data;
-  vt_media_room_emit_state(p, VT_PC_PUBLISH, "connected", NULL, NULL);
+  vt_media_room_emit_up(p, VT_PC_PUBLISH);
   /* Subscribers that were waiting want a keyframe from the start. */
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < p->n_tracks; i++)
@@ -326,13 +350,13 @@ static void pub_up(gpointer data)
       vt_forward_request_keyframe(p->tracks[i], now, TRUE);
 }
 
-static void pub_failed(gpointer data, const char *reason, const char *detail)
+static void pub_failed(gpointer data, VtPcFailure failure, const char *detail)
 {
   VtMediaPeer *p = data;
   p->pub_failed = TRUE;
-  g_message("room %s: %s: publish connection failed: %s (%s)", p->room->id, p->id, reason,
-            detail);
-  vt_media_room_emit_state(p, VT_PC_PUBLISH, "failed", reason, detail);
+  g_message("room %s: %s: publish connection failed: %s (%s)", p->room->id, p->id,
+            vt_pc_failure_code(failure), detail);
+  vt_media_room_emit_failure(p, VT_PC_PUBLISH, failure, detail);
   vt_media_room_schedule_reap(p->room);
 }
 
@@ -376,6 +400,7 @@ static void add_tracks(VtMediaPeer *p, const VtPublishOffer *offer)
 
 void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublishOffer *offer)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = peer_lookup(room, participant);
   if (!p) {
     p = peer_new(room, participant);
@@ -388,7 +413,7 @@ void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublish
                             &pub_callbacks, p, &error);
   VtSdpSetup setup = vt_sdp_answer_setup(offer->transport.setup);
   if (!p->pub || !vt_transport_set_remote(p->pub, &offer->transport, setup, &error)) {
-    vt_media_room_emit_error(p, VT_PC_PUBLISH, "bad_sdp", error->message);
+    vt_media_room_emit_refusal(p, VT_PC_PUBLISH, VT_NEGOTIATION_BAD_SDP, error->message);
     vt_publish_offer_free(offer);
     drop_publish(p);
     if (had_tracks)
@@ -400,7 +425,7 @@ void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublish
   add_tracks(p, offer);
   ensure_timer(room);
   if (!vt_transport_gather(p->pub, &error)) {
-    vt_media_room_emit_error(p, VT_PC_PUBLISH, "relay_error", error->message);
+    vt_media_room_emit_refusal(p, VT_PC_PUBLISH, VT_NEGOTIATION_RELAY_ERROR, error->message);
     drop_publish(p);
   }
   renegotiate_others(room, p);
@@ -409,6 +434,7 @@ void vt_media_room_publish(VtMediaRoom *room, const char *participant, VtPublish
 void vt_media_room_add_candidate(VtMediaRoom *room, const char *participant, VtPcKind pc,
                                  const char *candidate)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = peer_lookup(room, participant);
   VtMediaTransport *t = !p ? NULL : pc == VT_PC_PUBLISH ? p->pub : p->sub;
   if (!t)
@@ -418,12 +444,13 @@ void vt_media_room_add_candidate(VtMediaRoom *room, const char *participant, VtP
    * use: those are skipped quietly; only garbage is an error. */
   if (!vt_transport_add_candidate(t, candidate, &error) &&
       g_error_matches(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID))
-    vt_media_room_emit_error(p, pc, "bad_sdp", error->message);
+    vt_media_room_emit_refusal(p, pc, VT_NEGOTIATION_BAD_SDP, error->message);
 }
 
 gboolean vt_media_room_add_tap(VtMediaRoom *room, const char *participant, VtSdpKind kind,
                                VtMediaTapFunc fn, gpointer data, GDestroyNotify destroy)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = peer_lookup(room, participant);
   for (guint i = 0; p && i < p->n_tracks; i++) {
     if (p->tracks[i]->kind == kind) {

@@ -30,16 +30,12 @@ typedef struct {
   guint max_bitrate_bps; /* the REMB the relay sends publishers (0: none) */
 } VtMediaRoomConfig;
 
+/* The relay's events (relay.h), on the room's worker thread; who.room is
+ * the room's id. */
 typedef struct {
-  /* type "answer" (publish) or "offer" (subscribe). */
-  void (*sdp)(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-              const char *type, const char *sdp);
-  /* state "connected", "failed" (with a reason code and a sentence), "closed". */
-  void (*state)(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-                const char *state, const char *reason, const char *detail);
-  /* A negotiation message was refused after it left the main thread. */
-  void (*error)(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-                const char *code, const char *message);
+  void (*sdp)(gpointer data, const VtRelaySdpEvent *ev);
+  void (*state)(gpointer data, const VtRelayStateEvent *ev);
+  void (*refused)(gpointer data, const VtRelayRefusalEvent *ev);
 } VtMediaRoomEvents;
 
 /* A recorder tap: clear RTP of one published track, as the publisher sent it

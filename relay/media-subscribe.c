@@ -173,9 +173,7 @@ static void send_offer(VtMediaPeer *p)
   }
   p->awaiting_answer = TRUE;
   p->dirty = FALSE;
-  VtMediaRoom *room = p->room;
-  if (room->events.sdp)
-    room->events.sdp(room->data, room, p->id, VT_PC_SUBSCRIBE, "offer", offer);
+  vt_media_room_emit_sdp(p, VT_PC_SUBSCRIBE, offer);
 }
 
 /* ---- transport callbacks ---------------------------------------------------- */
@@ -202,7 +200,7 @@ static void sub_gathering_done(gpointer data)
 static void sub_up(gpointer data)
 {
   VtMediaPeer *p = data;
-  vt_media_room_emit_state(p, VT_PC_SUBSCRIBE, "connected", NULL, NULL);
+  vt_media_room_emit_up(p, VT_PC_SUBSCRIBE);
   gint64 now = g_get_monotonic_time();
   for (guint i = 0; i < p->n_slots; i++) {
     VtSubSlot *slot = p->slots[i];
@@ -214,13 +212,13 @@ static void sub_up(gpointer data)
   }
 }
 
-static void sub_failed(gpointer data, const char *reason, const char *detail)
+static void sub_failed(gpointer data, VtPcFailure failure, const char *detail)
 {
   VtMediaPeer *p = data;
   p->sub_failed = TRUE;
-  g_message("room %s: %s: subscribe connection failed: %s (%s)", p->room->id, p->id, reason,
-            detail);
-  vt_media_room_emit_state(p, VT_PC_SUBSCRIBE, "failed", reason, detail);
+  g_message("room %s: %s: subscribe connection failed: %s (%s)", p->room->id, p->id,
+            vt_pc_failure_code(failure), detail);
+  vt_media_room_emit_failure(p, VT_PC_SUBSCRIBE, failure, detail);
   vt_media_room_schedule_reap(p->room);
 }
 
@@ -341,7 +339,7 @@ static void apply_answer(VtMediaPeer *p, const VtSubscribeAnswer *answer)
 void vt_media_sub_answer(VtMediaPeer *p, const char *sdp)
 {
   if (!p->awaiting_answer || !p->sub) {
-    vt_media_room_emit_error(p, VT_PC_SUBSCRIBE, "bad_sdp",
+    vt_media_room_emit_refusal(p, VT_PC_SUBSCRIBE, VT_NEGOTIATION_BAD_SDP,
                              "no subscribe offer is waiting for an answer");
     return;
   }
@@ -363,7 +361,7 @@ void vt_media_sub_answer(VtMediaPeer *p, const char *sdp)
   }
   if (!ok) {
     /* The offer stays open: the client may answer it again correctly. */
-    vt_media_room_emit_error(p, VT_PC_SUBSCRIBE, "bad_sdp", error->message);
+    vt_media_room_emit_refusal(p, VT_PC_SUBSCRIBE, VT_NEGOTIATION_BAD_SDP, error->message);
     return;
   }
   apply_answer(p, answer);
@@ -373,6 +371,7 @@ void vt_media_sub_answer(VtMediaPeer *p, const char *sdp)
 
 void vt_media_room_subscribe_restart(VtMediaRoom *room, const char *participant)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = g_hash_table_lookup(room->peers, participant);
   if (!p)
     return;
@@ -382,6 +381,7 @@ void vt_media_room_subscribe_restart(VtMediaRoom *room, const char *participant)
 
 void vt_media_room_subscribe_answer(VtMediaRoom *room, const char *participant, const char *sdp)
 {
+  VT_ON_ROOM_THREAD(room);
   VtMediaPeer *p = g_hash_table_lookup(room->peers, participant);
   if (p)
     vt_media_sub_answer(p, sdp);

@@ -13,7 +13,8 @@ G_DEFINE_QUARK(vt-relay-error-quark, vt_relay_error)
 /* Events from workers hold the link, not the relay: a relay freed while
  * events are still queued on the main context leaves them a NULL. */
 typedef struct {
-  VtRelay *relay; /* main thread only */
+  VtRelay *relay;       /* main thread only */
+  GMainContext *main;   /* where events go; fixed at creation */
 } Link;
 
 typedef struct {
@@ -25,6 +26,7 @@ typedef struct {
 struct _VtRelay {
   VtRelayEvents events;
   gpointer data;
+  GThread *thread; /* the main thread: the one that made the relay */
   gboolean enabled;
   char *disabled_reason;
   char **local_addresses;
@@ -36,28 +38,62 @@ struct _VtRelay {
   Link *link;
 };
 
+/* Every call comes from the thread that made the relay. */
+#define ON_MAIN(relay) g_assert((relay)->thread == g_thread_self())
+
+const char *vt_pc_failure_code(VtPcFailure failure)
+{
+  static const char *const codes[] = {
+      [VT_PC_FAILURE_ICE] = "ice_failed",
+      [VT_PC_FAILURE_CONSENT_LOST] = "consent_lost",
+      [VT_PC_FAILURE_DTLS_FINGERPRINT] = "dtls_fingerprint",
+      [VT_PC_FAILURE_DTLS] = "dtls_failed",
+      [VT_PC_FAILURE_SRTP] = "srtp_failed",
+      [VT_PC_FAILURE_CLOSED] = "closed",
+  };
+  g_return_val_if_fail((guint)failure < G_N_ELEMENTS(codes), "failed");
+  return codes[failure];
+}
+
+const char *vt_negotiation_code(VtNegotiationError error)
+{
+  return error == VT_NEGOTIATION_BAD_SDP ? "bad_sdp" : "relay_error";
+}
+
 /* ---- events: worker -> main ------------------------------------------------ */
 
-typedef enum { EV_SDP, EV_STATE, EV_ERROR } EventKind;
+typedef enum { EV_SDP, EV_STATE, EV_REFUSED } EventKind;
 
+/* A copy of one event, carried to the main context. */
 typedef struct {
   Link *link;
   EventKind kind;
   char *room;
   char *participant;
   VtPcKind pc;
-  char *a, *b, *c;
+  char *text; /* the SDP, the failure's detail, or the refusal's message */
+  gboolean connected;
+  VtPcFailure failure;
+  VtNegotiationError error;
 } Event;
+
+static void link_clear(gpointer p)
+{
+  g_main_context_unref(((Link *)p)->main);
+}
+
+static void link_release(Link *link)
+{
+  g_atomic_rc_box_release_full(link, link_clear);
+}
 
 static void event_free(gpointer p)
 {
   Event *ev = p;
-  g_atomic_rc_box_release(ev->link);
+  link_release(ev->link);
   g_free(ev->room);
   g_free(ev->participant);
-  g_free(ev->a);
-  g_free(ev->b);
-  g_free(ev->c);
+  g_free(ev->text);
   g_free(ev);
 }
 
@@ -67,50 +103,61 @@ static gboolean event_deliver(gpointer p)
   VtRelay *relay = ev->link->relay;
   if (!relay)
     return G_SOURCE_REMOVE;
+  ON_MAIN(relay);
   const VtRelayEvents *e = &relay->events;
-  if (ev->kind == EV_SDP && e->sdp)
-    e->sdp(relay->data, ev->room, ev->participant, ev->pc, ev->a, ev->b);
-  else if (ev->kind == EV_STATE && e->state)
-    e->state(relay->data, ev->room, ev->participant, ev->pc, ev->a, ev->b, ev->c);
-  else if (ev->kind == EV_ERROR && e->error)
-    e->error(relay->data, ev->room, ev->participant, ev->pc, ev->a, ev->b);
+  VtRelayWho who = {.room = ev->room, .participant = ev->participant, .pc = ev->pc};
+  if (ev->kind == EV_SDP && e->sdp) {
+    e->sdp(relay->data, &(VtRelaySdpEvent){.who = who, .sdp = ev->text});
+  } else if (ev->kind == EV_STATE && e->state) {
+    e->state(relay->data, &(VtRelayStateEvent){.who = who,
+                                               .connected = ev->connected,
+                                               .failure = ev->failure,
+                                               .detail = ev->text});
+  } else if (ev->kind == EV_REFUSED && e->refused) {
+    e->refused(relay->data,
+               &(VtRelayRefusalEvent){.who = who, .error = ev->error, .message = ev->text});
+  }
   return G_SOURCE_REMOVE;
 }
 
-static void post_event(gpointer data, VtMediaRoom *room, EventKind kind, const char *participant,
-                       VtPcKind pc, const char *a, const char *b, const char *c)
+static Event *event_new(Link *link, EventKind kind, const VtRelayWho *who, const char *text)
 {
   Event *ev = g_new0(Event, 1);
-  ev->link = g_atomic_rc_box_acquire(data);
+  ev->link = g_atomic_rc_box_acquire(link);
   ev->kind = kind;
-  ev->room = g_strdup(vt_media_room_id(room));
-  ev->participant = g_strdup(participant);
-  ev->pc = pc;
-  ev->a = g_strdup(a);
-  ev->b = g_strdup(b);
-  ev->c = g_strdup(c);
-  vt_main_invoke(NULL, event_deliver, ev, event_free);
+  ev->room = g_strdup(who->room);
+  ev->participant = g_strdup(who->participant);
+  ev->pc = who->pc;
+  ev->text = g_strdup(text);
+  return ev;
 }
 
-static void on_sdp(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-                   const char *type, const char *sdp)
+static void post_event(Event *ev)
 {
-  post_event(data, room, EV_SDP, participant, pc, type, sdp, NULL);
+  vt_main_invoke(ev->link->main, event_deliver, ev, event_free);
 }
 
-static void on_state(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-                     const char *state, const char *reason, const char *detail)
+static void on_sdp(gpointer data, const VtRelaySdpEvent *e)
 {
-  post_event(data, room, EV_STATE, participant, pc, state, reason, detail);
+  post_event(event_new(data, EV_SDP, &e->who, e->sdp));
 }
 
-static void on_error(gpointer data, VtMediaRoom *room, const char *participant, VtPcKind pc,
-                     const char *code, const char *message)
+static void on_state(gpointer data, const VtRelayStateEvent *e)
 {
-  post_event(data, room, EV_ERROR, participant, pc, code, message, NULL);
+  Event *ev = event_new(data, EV_STATE, &e->who, e->detail);
+  ev->connected = e->connected;
+  ev->failure = e->failure;
+  post_event(ev);
 }
 
-static const VtMediaRoomEvents media_events = {on_sdp, on_state, on_error};
+static void on_refused(gpointer data, const VtRelayRefusalEvent *e)
+{
+  Event *ev = event_new(data, EV_REFUSED, &e->who, e->message);
+  ev->error = e->error;
+  post_event(ev);
+}
+
+static const VtMediaRoomEvents media_events = {on_sdp, on_state, on_refused};
 
 /* ---- calls: main -> worker ----------------------------------------------------- */
 
@@ -252,9 +299,11 @@ static gboolean setup_media(VtRelay *relay, const VtRelayConfig *config, GError 
 VtRelay *vt_relay_new(const VtRelayConfig *config, const VtRelayEvents *events, gpointer data)
 {
   VtRelay *relay = g_new0(VtRelay, 1);
-  relay->events = *events;
-  relay->data = data;
+  relay->thread = g_thread_self();
+  if (events)
+    vt_relay_set_events(relay, events, data);
   relay->link = g_atomic_rc_box_new0(Link);
+  relay->link->main = g_main_context_ref_thread_default();
   relay->link->relay = relay;
   relay->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, room_free);
   g_autoptr(GError) error = NULL;
@@ -269,12 +318,20 @@ VtRelay *vt_relay_new(const VtRelayConfig *config, const VtRelayEvents *events, 
   return relay;
 }
 
+void vt_relay_set_events(VtRelay *relay, const VtRelayEvents *events, gpointer data)
+{
+  ON_MAIN(relay);
+  relay->events = events ? *events : (VtRelayEvents){0};
+  relay->data = data;
+}
+
 void vt_relay_free(VtRelay *relay)
 {
   if (!relay)
     return;
+  ON_MAIN(relay);
   relay->link->relay = NULL;
-  g_atomic_rc_box_release(relay->link);
+  link_release(relay->link);
   g_hash_table_unref(relay->rooms); /* posts a free per room */
   vt_workers_free(relay->workers);  /* runs or releases every posted message */
   vt_dtls_cert_unref(relay->media_config.cert);
@@ -293,18 +350,21 @@ static gboolean not_available(VtRelay *relay, GError **error)
 
 void vt_relay_wake_workers(VtRelay *relay)
 {
+  ON_MAIN(relay);
   if (relay->workers)
     vt_workers_wake(relay->workers);
 }
 
 void vt_relay_participant_joined(VtRelay *relay, const char *room, const char *participant)
 {
+  ON_MAIN(relay);
   if (relay->enabled)
     post(room_get(relay, room, TRUE), op_new(OP_JOIN, participant));
 }
 
 void vt_relay_participant_left(VtRelay *relay, const char *room_id, const char *participant)
 {
+  ON_MAIN(relay);
   Room *room = relay->enabled ? room_get(relay, room_id, FALSE) : NULL;
   if (!room)
     return;
@@ -318,6 +378,7 @@ gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *pa
                                 const char *sdp, guint max_audio, guint max_video,
                                 GError **error)
 {
+  ON_MAIN(relay);
   if (!relay->enabled)
     return not_available(relay, error);
   g_autoptr(GError) sdp_error = NULL;
@@ -341,6 +402,7 @@ gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *pa
 gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char *participant,
                                    const char *sdp, GError **error)
 {
+  ON_MAIN(relay);
   if (!relay->enabled)
     return not_available(relay, error);
   Op *op = op_new(OP_ANSWER, participant);
@@ -352,6 +414,7 @@ gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char 
 gboolean vt_relay_subscribe_restart(VtRelay *relay, const char *room, const char *participant,
                                     GError **error)
 {
+  ON_MAIN(relay);
   if (!relay->enabled)
     return not_available(relay, error);
   post(room_get(relay, room, TRUE), op_new(OP_RESTART, participant));
@@ -362,6 +425,7 @@ gboolean vt_relay_add_candidate(VtRelay *relay, const char *room, const char *pa
                                 VtPcKind pc, const char *candidate, const char *sdp_mid,
                                 int mline_index, GError **error)
 {
+  ON_MAIN(relay);
   if (!relay->enabled)
     return not_available(relay, error);
   Op *op = op_new(OP_CANDIDATE, participant);
@@ -375,6 +439,7 @@ gboolean vt_relay_add_tap(VtRelay *relay, const char *room, const char *particip
                           const char *kind, VtRelayTapFunc fn, gpointer data,
                           GDestroyNotify destroy)
 {
+  ON_MAIN(relay);
   if (!relay->enabled)
     return FALSE;
   Op *op = op_new(OP_TAP, participant);
@@ -388,10 +453,12 @@ gboolean vt_relay_add_tap(VtRelay *relay, const char *room, const char *particip
 
 guint vt_relay_room_count(VtRelay *relay)
 {
+  ON_MAIN(relay);
   return g_hash_table_size(relay->rooms);
 }
 
 gboolean vt_relay_media_on(VtRelay *relay)
 {
+  ON_MAIN(relay);
   return relay->enabled;
 }

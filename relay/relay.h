@@ -3,8 +3,9 @@
  * Signaling tells the relay who is in which room and hands it each
  * participant's media negotiation: the offer of their publish connection, the
  * answer of their receive (subscribe) connection and trickled ICE candidates
- * of both. The relay answers through VtRelayEvents on the main thread. Calls
- * are made on the main thread only; each is checked there (an SDP that cannot
+ * of both. The relay answers through VtRelayEvents on the main thread: the
+ * thread that made it, on its thread-default main context. Calls are made on
+ * that thread only (checked); each is checked there (an SDP that cannot
  * be accepted fails at once with the reason) and then carried to the worker
  * thread the room lives on (design.md, "Threads").
  *
@@ -34,20 +35,65 @@ typedef enum {
 #define VT_RELAY_ERROR (vt_relay_error_quark())
 GQuark vt_relay_error_quark(void);
 
-/* What the relay says back about one participant (identified by the
- * room and participant ids signaling gave it). Events for a participant who
- * has left since may still arrive: signaling ignores them. */
+/* Why a peer connection failed for good; docs/protocol.md names them in
+ * `media_state` (vt_pc_failure_code gives the name). */
+typedef enum {
+  VT_PC_FAILURE_ICE,              /* ice_failed: no candidate pair worked */
+  VT_PC_FAILURE_CONSENT_LOST,     /* consent_lost: the client stopped answering */
+  VT_PC_FAILURE_DTLS_FINGERPRINT, /* dtls_fingerprint: not the SDP's certificate */
+  VT_PC_FAILURE_DTLS,             /* dtls_failed: handshake error or timeout */
+  VT_PC_FAILURE_SRTP,             /* srtp_failed: keys could not be installed */
+  VT_PC_FAILURE_CLOSED,           /* closed: the client closed DTLS */
+} VtPcFailure;
+
+const char *vt_pc_failure_code(VtPcFailure failure);
+
+/* Why a negotiation message was refused on the worker (vt_negotiation_code:
+ * the protocol's error code). */
+typedef enum {
+  VT_NEGOTIATION_BAD_SDP,     /* bad_sdp: the client's SDP cannot be used */
+  VT_NEGOTIATION_RELAY_ERROR, /* relay_error: the relay could not answer */
+} VtNegotiationError;
+
+const char *vt_negotiation_code(VtNegotiationError error);
+
+/* Whom an event is about: ids as signaling gave them. */
 typedef struct {
-  /* "answer" to a publish offer; "offer" of the subscribe connection. The
-   * relay's candidates are in the SDP (a=end-of-candidates). */
-  void (*sdp)(gpointer data, const char *room, const char *participant, VtPcKind pc,
-              const char *type, const char *sdp);
-  /* "connected", or "failed" with a reason code and a sentence. */
-  void (*state)(gpointer data, const char *room, const char *participant, VtPcKind pc,
-                const char *state, const char *reason, const char *detail);
-  /* A negotiation message refused on the worker (code "bad_sdp" ...). */
-  void (*error)(gpointer data, const char *room, const char *participant, VtPcKind pc,
-                const char *code, const char *message);
+  const char *room;
+  const char *participant;
+  VtPcKind pc;
+} VtRelayWho;
+
+/* The relay's SDP: the answer to a publish offer, or the offer of the
+ * subscribe connection (by who.pc). Its candidates are in it
+ * (a=end-of-candidates). */
+typedef struct {
+  VtRelayWho who;
+  const char *sdp;
+} VtRelaySdpEvent;
+
+/* A connection came up (SRTP keys installed) or failed for good. */
+typedef struct {
+  VtRelayWho who;
+  gboolean connected;
+  VtPcFailure failure; /* when not connected */
+  const char *detail;  /* when not connected: a sentence for logs and the client */
+} VtRelayStateEvent;
+
+/* A negotiation message refused after it left the main thread. */
+typedef struct {
+  VtRelayWho who;
+  VtNegotiationError error;
+  const char *message;
+} VtRelayRefusalEvent;
+
+/* What the relay says back, on the main context of the thread that made it.
+ * Events for a participant who has left since may still arrive: signaling
+ * ignores them. The event and its strings live for the call only. */
+typedef struct {
+  void (*sdp)(gpointer data, const VtRelaySdpEvent *ev);
+  void (*state)(gpointer data, const VtRelayStateEvent *ev);
+  void (*refused)(gpointer data, const VtRelayRefusalEvent *ev);
 } VtRelayEvents;
 
 typedef struct {
@@ -57,20 +103,24 @@ typedef struct {
   guint min_port, max_port; /* UDP port range (0, 0: any) */
   char *public_ipv4;        /* announced instead of the host address (1:1 NAT) */
   gboolean ice_tcp;
-  guint max_bitrate_bps; /* REMB sent to publishers */
+  guint max_bitrate_bps;  /* REMB sent to publishers */
   VtSdpCodecPrefs codecs; /* what publishers may send, most wanted first */
 } VtRelayConfig;
 
-/* `config` is copied. */
+/* `config` is copied; NULL (or not enabled) makes a relay that answers
+ * every call with not_available. events may be NULL when they are set with
+ * vt_relay_set_events() before the first call. */
 VtRelay *vt_relay_new(const VtRelayConfig *config, const VtRelayEvents *events, gpointer data);
+/* Who hears the relay's events, when it was made before its listener;
+ * NULL: nobody (the listener is going away). */
+void vt_relay_set_events(VtRelay *relay, const VtRelayEvents *events, gpointer data);
 void vt_relay_free(VtRelay *relay);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtRelay, vt_relay_free)
 
 /* At most max_audio audio and max_video video tracks of the offer are
  * taken; the answer rejects the rest (vt_publish_offer_limit_tracks). */
 gboolean vt_relay_publish_offer(VtRelay *relay, const char *room, const char *participant,
-                                const char *sdp, guint max_audio, guint max_video,
-                                GError **error);
+                                const char *sdp, guint max_audio, guint max_video, GError **error);
 gboolean vt_relay_subscribe_answer(VtRelay *relay, const char *room, const char *participant,
                                    const char *sdp, GError **error);
 /* The participant's receive connection goes (its ICE failed, or the client

@@ -6,6 +6,7 @@
 
 #include "relay/rtp.h"
 #include "relay/srtp.h"
+#include "relay/worker.h"
 
 struct _VtMediaTransport {
   GMainContext *ctx;
@@ -26,14 +27,18 @@ struct _VtMediaTransport {
   VtMediaTransportStats stats;
 };
 
-static void fail(VtMediaTransport *t, const char *reason, const char *detail)
+/* Calls come from the thread of the transport's context (worker.h); not
+ * checked on the per-packet paths. */
+#define ON_OWNER(t) g_assert(vt_context_is_mine((t)->ctx))
+
+static void fail(VtMediaTransport *t, VtPcFailure failure, const char *detail)
 {
   if (t->failed)
     return;
   t->failed = TRUE;
-  g_debug("transport %p failed: %s (%s)", (void *)t, reason, detail);
+  g_debug("transport %p failed: %s (%s)", (void *)t, vt_pc_failure_code(failure), detail);
   if (t->cb.failed)
-    t->cb.failed(t->data, reason, detail);
+    t->cb.failed(t->data, failure, detail);
 }
 
 /* ---- DTLS ----------------------------------------------------------------- */
@@ -54,7 +59,7 @@ static gboolean on_dtls_timer(gpointer user_data)
   gint64 now = g_get_monotonic_time();
   vt_dtls_handle_timeout(t->dtls, now);
   if (vt_dtls_get_state(t->dtls) == VT_DTLS_STATE_FAILED)
-    fail(t, "dtls_failed", vt_dtls_get_failure_detail(t->dtls));
+    fail(t, VT_PC_FAILURE_DTLS, vt_dtls_get_failure_detail(t->dtls));
   else
     arm_dtls_timer(t, now);
   return G_SOURCE_REMOVE;
@@ -84,7 +89,7 @@ static void install_srtp(VtMediaTransport *t)
   VtSrtpKeys keys;
   g_autoptr(GError) error = NULL;
   if (!vt_dtls_get_srtp_keys(t->dtls, &keys)) {
-    fail(t, "dtls_failed", "no SRTP keys after the handshake");
+    fail(t, VT_PC_FAILURE_DTLS, "no SRTP keys after the handshake");
     return;
   }
   t->srtp_in = vt_srtp_session_new(&keys, VT_SRTP_INBOUND, &error);
@@ -92,7 +97,7 @@ static void install_srtp(VtMediaTransport *t)
     t->srtp_out = vt_srtp_session_new(&keys, VT_SRTP_OUTBOUND, &error);
   memset(&keys, 0, sizeof keys);
   if (!t->srtp_out) {
-    fail(t, "srtp_failed", error->message);
+    fail(t, VT_PC_FAILURE_SRTP, error->message);
     return;
   }
   if (t->cb.up)
@@ -117,9 +122,9 @@ static void on_dtls_datagram(VtMediaTransport *t, const uint8_t *buf, size_t len
   VtDtlsState after = vt_dtls_get_state(t->dtls);
   if (after == VT_DTLS_STATE_FAILED) {
     gboolean fp = vt_dtls_get_failure(t->dtls) == VT_DTLS_FAILURE_FINGERPRINT;
-    fail(t, fp ? "dtls_fingerprint" : "dtls_failed", vt_dtls_get_failure_detail(t->dtls));
+    fail(t, fp ? VT_PC_FAILURE_DTLS_FINGERPRINT : VT_PC_FAILURE_DTLS, vt_dtls_get_failure_detail(t->dtls));
   } else if (after == VT_DTLS_STATE_CLOSED && before != VT_DTLS_STATE_CLOSED) {
-    fail(t, "closed", "the peer closed DTLS");
+    fail(t, VT_PC_FAILURE_CLOSED, "the peer closed DTLS");
   } else if (after == VT_DTLS_STATE_CONNECTED && before != VT_DTLS_STATE_CONNECTED) {
     install_srtp(t);
     try_retire(t);
@@ -136,7 +141,7 @@ static void start_dtls(VtMediaTransport *t)
     return; /* a server already started by the client's first flight */
   gint64 now = g_get_monotonic_time();
   if (vt_dtls_start(t->dtls, now) < 0)
-    fail(t, "dtls_failed", vt_dtls_get_failure_detail(t->dtls));
+    fail(t, VT_PC_FAILURE_DTLS, vt_dtls_get_failure_detail(t->dtls));
   arm_dtls_timer(t, now);
 }
 
@@ -213,7 +218,7 @@ static void on_ice_state(gpointer data, VtIceState state)
   if (state == VT_ICE_STATE_CONNECTED) {
     start_dtls(t); /* a client sends its hello; a server's time limit starts */
   } else if (state == VT_ICE_STATE_FAILED) {
-    fail(t, t->srtp_in ? "consent_lost" : "ice_failed",
+    fail(t, t->srtp_in ? VT_PC_FAILURE_CONSENT_LOST : VT_PC_FAILURE_ICE,
          t->srtp_in ? "the peer stopped answering consent checks" : "no ICE candidate pair worked");
   }
 }
@@ -278,6 +283,7 @@ void vt_transport_free(VtMediaTransport *t)
 
 void vt_transport_retire_dtls(VtMediaTransport *t)
 {
+  ON_OWNER(t);
   g_return_if_fail(t != NULL);
   t->retire_dtls = TRUE;
   if (t->srtp_in != NULL)
@@ -296,12 +302,14 @@ const char *vt_transport_local_pwd(VtMediaTransport *t)
 
 gboolean vt_transport_gather(VtMediaTransport *t, GError **error)
 {
+  ON_OWNER(t);
   return vt_ice_gather(t->ice, error);
 }
 
 gboolean vt_transport_set_remote(VtMediaTransport *t, const VtSdpRemoteTransport *remote,
                                  VtSdpSetup local_setup, GError **error)
 {
+  ON_OWNER(t);
   g_return_val_if_fail(!t->have_remote, FALSE);
   g_return_val_if_fail(local_setup != VT_SDP_SETUP_ACTPASS, FALSE);
   if (!vt_ice_set_remote_credentials(t->ice, remote->ice_ufrag, remote->ice_pwd, error))
@@ -325,6 +333,7 @@ gboolean vt_transport_set_remote(VtMediaTransport *t, const VtSdpRemoteTransport
 
 gboolean vt_transport_add_candidate(VtMediaTransport *t, const char *line, GError **error)
 {
+  ON_OWNER(t);
   if (line == NULL || line[0] == '\0') {
     vt_ice_remote_end_of_candidates(t->ice);
     return TRUE;

@@ -20,6 +20,7 @@
 
 #include "relay/dtls.h"
 #include "relay/ice.h"
+#include "relay/relay.h"
 #include "relay/sdp.h"
 
 G_BEGIN_DECLS
@@ -34,10 +35,9 @@ typedef struct {
   void (*gathering_done)(gpointer data);
   /* SRTP keys are installed: media flows from now on. */
   void (*up)(gpointer data);
-  /* The connection is dead for good (ICE failed, consent lost, DTLS failed).
-   * `reason` is a short code ("ice_failed", "dtls_fingerprint", ...) and
-   * `detail` a sentence for logs and the client. Reported once. */
-  void (*failed)(gpointer data, const char *reason, const char *detail);
+  /* The connection is dead for good (ICE failed, consent lost, DTLS failed);
+   * `detail` is a sentence for logs and the client. Reported once. */
+  void (*failed)(gpointer data, VtPcFailure failure, const char *detail);
   /* A clear RTP packet (buf is writable, `VT_TRANSPORT_BUF_SIZE` bytes of
    * room, valid during the call only). */
   void (*rtp)(gpointer data, uint8_t *buf, size_t len, gint64 now_us);
@@ -48,10 +48,10 @@ typedef struct {
 typedef struct {
   guint64 rtp_in;
   guint64 rtcp_in;
-  guint64 dropped_early;   /* media before SRTP was up */
-  guint64 dropped_srtp;    /* failed authentication or replay check */
-  guint64 dropped_other;   /* first byte no protocol of ours */
-  guint64 dropped_dtls;    /* DTLS records after DTLS was retired, but for a repeated last flight */
+  guint64 dropped_early; /* media before SRTP was up */
+  guint64 dropped_srtp;  /* failed authentication or replay check */
+  guint64 dropped_other; /* first byte no protocol of ours */
+  guint64 dropped_dtls;  /* DTLS records after DTLS was retired, but for a repeated last flight */
   guint64 rtp_out;
   guint64 rtcp_out;
   guint64 send_errors;
@@ -61,9 +61,10 @@ typedef struct _VtMediaTransport VtMediaTransport;
 
 /* Creates the ICE agent on `ctx` (the worker's). `controlling`: TRUE when the
  * relay made the offer. Nothing is sent before vt_transport_start(). */
-VtMediaTransport *vt_transport_new(GMainContext *ctx, VtDtlsCert *cert, const VtIceConfig *ice_config,
-                              gboolean controlling, const VtMediaTransportCallbacks *cb, gpointer data,
-                              GError **error);
+VtMediaTransport *vt_transport_new(GMainContext *ctx, VtDtlsCert *cert,
+                                   const VtIceConfig *ice_config, gboolean controlling,
+                                   const VtMediaTransportCallbacks *cb, gpointer data,
+                                   GError **error);
 void vt_transport_free(VtMediaTransport *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VtMediaTransport, vt_transport_free)
 

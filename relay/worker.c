@@ -322,6 +322,16 @@ void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNot
   worker->wake_due = TRUE;
 }
 
+gboolean vt_context_is_mine(GMainContext *ctx)
+{
+  if (g_main_context_is_owner(ctx))
+    return TRUE;
+  if (!g_main_context_acquire(ctx))
+    return FALSE;
+  g_main_context_release(ctx);
+  return TRUE;
+}
+
 void vt_main_invoke(GMainContext *main, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
   GSource *source;

@@ -89,6 +89,11 @@ void vt_worker_post(VtWorker *worker, GSourceFunc fn, gpointer data, GDestroyNot
  * thread only. */
 void vt_workers_wake(VtWorkers *workers);
 
+/* Whether the calling thread may touch objects that live on ctx: it runs
+ * ctx's loop, or nobody does (a test driving it by hand, or teardown after
+ * the worker stopped). Takes ctx's lock: not for per-packet paths. */
+gboolean vt_context_is_mine(GMainContext *ctx);
+
 /* Queues `fn(data)` on `main` (NULL means the global default context), at
  * G_PRIORITY_DEFAULT, for the relay -> signaling direction; never inline.
  * Same fn/destroy semantics as vt_worker_invoke(); if the context is destroyed

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "app/shop-config.h"
+#include "signaling/shop-config.h"
 #include "signaling/json-out.h"
 #include "signaling/protocol.h"
 #include "signaling/token.h"
@@ -19,7 +19,8 @@
 #define SWEEP_EVERY_MS (10 * 60 * 1000)
 
 struct _VtApi {
-  const VtConfig *config;
+  GHashTable *shops;
+  guint walk_ins_per_hour;
   VtHub *hub;
   VtStore *store;
   char *base_url;
@@ -34,7 +35,8 @@ static const gint64 invite_ttls[] = {900, 3600, 14400, 86400};
 VtApi *vt_api_new(const VtApiConfig *config)
 {
   VtApi *api = g_new0(VtApi, 1);
-  api->config = config->config;
+  api->shops = config->shops;
+  api->walk_ins_per_hour = config->walk_ins_per_hour;
   api->hub = config->hub;
   api->store = config->store;
   api->base_url = g_strdup(config->base_url);
@@ -187,7 +189,7 @@ static char *take_name(const char *value, VtApiResponse *resp)
 
 static const VtShopConfig *shop_of(VtApi *api, const char *id)
 {
-  return g_hash_table_lookup(api->config->shops, id);
+  return api->shops ? g_hash_table_lookup(api->shops, id) : NULL;
 }
 
 /* Local weekday (0 = Monday) and minute of the day at now_ms. */
@@ -420,7 +422,7 @@ static GArray *recent_walk_ins(VtApi *api, const char *ip, gint64 now_ms)
 /* Whether ip may have another walk-in now; else *retry_after_s is when it may. */
 static gboolean walk_in_allowed(VtApi *api, const char *ip, gint64 now_ms, guint *retry_after_s)
 {
-  guint limit = api->config->walk_ins_per_hour;
+  guint limit = api->walk_ins_per_hour;
   GArray *times = recent_walk_ins(api, ip, now_ms);
   if (limit == 0 || !times || times->len < limit)
     return TRUE;
@@ -513,7 +515,7 @@ static void walk_in_post(VtApi *api, const VtApiRequest *req, JsonObject *body, 
   g_autofree char *sub = new_sub("walk-in");
   g_autofree char *jwt = mint_customer(api, store, name, sub, req->now_ms,
                                        shop_of(api, store)->walk_in_ttl_s, &claims);
-  if (api->config->walk_ins_per_hour)
+  if (api->walk_ins_per_hour)
     walk_in_count(api, req->ip ? req->ip : "", req->now_ms);
   g_autofree char *url = customer_url(api, jwt, topic);
   VtJsonOut w;

@@ -11,9 +11,8 @@
 
 #include <glib.h>
 
-#include "app/config.h"
-#include "app/store.h"
 #include "signaling/hub.h"
+#include "store/store.h"
 
 G_BEGIN_DECLS
 
@@ -23,7 +22,8 @@ G_BEGIN_DECLS
 typedef struct _VtApi VtApi;
 
 typedef struct {
-  const VtConfig *config; /* store groups, walk-ins-per-hour, web-dir; must outlive the API */
+  GHashTable *shops;       /* store id -> VtShopConfig*, may be NULL; must outlive the API */
+  guint walk_ins_per_hour; /* per address; 0: no limit */
   VtHub *hub;
   VtStore *store;
   const char *base_url; /* for links: public-url or https://localhost:PORT (copied) */

@@ -101,6 +101,7 @@ struct _VtHub {
   GHashTable *rooms; /* id -> VtRoom*, owned */
   GHashTable *peers; /* VtPeer* set, owned */
   VtRelay *relay;
+  VtRelay *own_relay; /* a disabled one, made when the config gave none */
   guint joined;      /* peers past join */
 };
 
@@ -139,7 +140,7 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const ch
 void vt_room_free(VtRoom *room);
 VtParticipant *vt_room_find(VtRoom *room, const char *participant_id);
 
-/* media.c: relay events -> messages */
+/* relay-events.c: relay events -> messages */
 extern const VtRelayEvents vt_hub_relay_events;
 /* Puts the peer in the room (new participant or taking back its place). */
 gboolean vt_room_enter(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id,
@@ -150,6 +151,8 @@ void vt_room_leave(VtHub *hub, VtParticipant *participant, const char *reason, g
 void vt_room_away(VtHub *hub, VtParticipant *participant, gint64 now_ms);
 void vt_room_end(VtHub *hub, VtRoom *room, const char *reason, gint64 now_ms);
 void vt_room_chat(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint64 now_ms);
+/* A page of older chat (the history message). */
+void vt_room_history(VtHub *hub, VtPeer *peer, const VtClientMessage *msg);
 /* The peer turned its microphone or camera on or off: the room is told. */
 void vt_room_sending(VtHub *hub, VtPeer *peer, const VtClientMessage *msg);
 void vt_room_remove(VtHub *hub, VtPeer *staff, const VtClientMessage *msg, gint64 now_ms);
@@ -166,6 +169,8 @@ GBytes *vt_msg_lobby_position(guint position, guint waiting);
 GBytes *vt_msg_room(VtRoom *room);
 GBytes *vt_msg_participant(const char *type, VtParticipant *p, const char *reason);
 GBytes *vt_msg_chat(const VtChatMessage *m);
-GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages);
+/* more: the room has older messages than the first of these that the
+ * receiver was not sent; it may ask for them (history). */
+GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages, gboolean more, const char *ref);
 GBytes *vt_msg_call_ended(VtRoom *room, const char *reason);
 GBytes *vt_msg_simple(const char *type, const char *ref, const char *key, const char *value);

@@ -57,7 +57,10 @@ static void resume_open_rooms(VtHub *hub, gint64 now_ms)
 VtHub *vt_hub_new(const VtHubConfig *config, VtStore *store, VtMetrics *metrics, gint64 now_ms)
 {
   VtHub *hub = g_new0(VtHub, 1);
-  hub->relay = vt_relay_new(config->relay, &vt_hub_relay_events, hub);
+  if (!config->relay)
+    hub->own_relay = vt_relay_new(NULL, NULL, NULL);
+  hub->relay = config->relay ? config->relay : hub->own_relay;
+  vt_relay_set_events(hub->relay, &vt_hub_relay_events, hub);
   hub->config = *config;
   hub->store = store;
   hub->metrics = metrics;
@@ -75,7 +78,8 @@ void vt_hub_free(VtHub *hub)
   g_hash_table_unref(hub->rooms);
   g_hash_table_unref(hub->peers);
   g_hash_table_unref(hub->shops);
-  vt_relay_free(hub->relay);
+  vt_relay_set_events(hub->relay, NULL, NULL);
+  vt_relay_free(hub->own_relay);
   g_free(hub);
 }
 
@@ -456,6 +460,9 @@ static void dispatch(VtHub *hub, VtPeer *peer, const VtClientMessage *msg, gint6
     break;
   case VT_MSG_SENDING:
     vt_room_sending(hub, peer, msg);
+    break;
+  case VT_MSG_HISTORY:
+    vt_room_history(hub, peer, msg);
     break;
   default:
     g_assert_not_reached();

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "app/store.h"
+#include "store/store.h"
 #include "relay/relay.h"
 #include "signaling/metrics.h"
 #include "signaling/token.h"
@@ -29,7 +29,9 @@ typedef struct {
 } VtTransport;
 
 typedef struct {
-  const VtRelayConfig *relay; /* NULL: no media (not_available); read in vt_hub_new only */
+  /* The media relay, made by the caller, who frees it after the hub; the
+   * hub listens to its events. NULL: no media (not_available). */
+  VtRelay *relay;
   const guint8 *token_key; /* HS256 key; must outlive the hub */
   gsize token_key_len;
   guint max_messages_per_second;

@@ -3,7 +3,7 @@
  * many peers is built once and shared by reference. */
 #include <string.h>
 
-#include "app/build-config.h"
+#include "build-config.h"
 #include "signaling/hub-priv.h"
 
 VtJsonOut *vt_msg_begin(const char *type, const char *ref)
@@ -274,10 +274,12 @@ GBytes *vt_msg_chat(const VtChatMessage *m)
   return vt_msg_finish(b);
 }
 
-GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages)
+GBytes *vt_msg_chat_history(VtRoom *room, GPtrArray *messages, gboolean more, const char *ref)
 {
-  VtJsonOut *b = vt_msg_begin("chat_history", NULL);
+  VtJsonOut *b = vt_msg_begin("chat_history", ref);
   add_string(b, "room", room->id);
+  vt_json_out_name(b, "more");
+  vt_json_out_bool(b, more);
   vt_json_out_name(b, "messages");
   vt_json_out_begin_array(b);
   for (guint i = 0; i < messages->len; i++) {

@@ -477,6 +477,19 @@ static gboolean read_sending(JsonObject *obj, VtClientMessage *msg, char **field
          read_bool(obj, "video", &msg->video, field, error);
 }
 
+static gboolean read_history(JsonObject *obj, VtClientMessage *msg, char **field, GError **error)
+{
+  if (!json_object_has_member(obj, "before_id"))
+    return fail_field(field, error, VT_PROTOCOL_ERROR_MISSING_FIELD, "before_id",
+                      "field 'before_id' is required");
+  if (!read_int(obj, "before_id", G_MAXINT64, &msg->before_id, field, error))
+    return FALSE;
+  if (msg->before_id < 1)
+    return fail_field(field, error, VT_PROTOCOL_ERROR_INVALID_FIELD, "before_id",
+                      "field 'before_id' must be a chat message id (1 or more)");
+  return TRUE;
+}
+
 /* Indexed by VtMsgType. */
 static const MsgTypeInfo msg_types[] = {
     [VT_MSG_JOIN] = {"join", read_join},
@@ -491,6 +504,7 @@ static const MsgTypeInfo msg_types[] = {
     [VT_MSG_SUBSCRIBE_RESTART] = {"subscribe_restart", read_nothing},
     [VT_MSG_PING] = {"ping", read_nothing},
     [VT_MSG_SENDING] = {"sending", read_sending},
+    [VT_MSG_HISTORY] = {"history", read_history},
 };
 
 /* The unknown-type error quotes what the client sent: cut to a few
@@ -535,6 +549,7 @@ static VtClientMessage *client_message_new(VtMsgType type)
 
   msg->type = type;
   msg->last_chat_id = -1;
+  msg->before_id = -1;
   msg->mline_index = -1;
   return msg;
 }

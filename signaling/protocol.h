@@ -31,6 +31,7 @@ typedef enum {
   VT_MSG_SUBSCRIBE_RESTART,
   VT_MSG_PING,
   VT_MSG_SENDING,
+  VT_MSG_HISTORY,
 } VtMsgType;
 
 /* One parsed client message. Only the fields of its type are set; the rest
@@ -44,6 +45,9 @@ typedef struct {
   char *token;
   char *topic;         /* optional lobby topic (customers without a room) */
   gint64 last_chat_id; /* optional; -1 when absent */
+
+  /* history: the page of messages older than this id */
+  gint64 before_id;
 
   /* chat */
   char *text;

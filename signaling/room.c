@@ -73,31 +73,49 @@ VtRoom *vt_room_get_or_create(VtHub *hub, VtShop *shop, const char *id, const ch
   return room;
 }
 
+/* Drops the oldest messages until their text fits in max_text (keeping at
+ * least one); returns whether it dropped any. */
+static gboolean keep_newest_text(GPtrArray *messages, gsize max_text)
+{
+  gsize kept_text = 0;
+  guint keep = 0;
+  while (keep < messages->len) {
+    VtChatMessage *m = g_ptr_array_index(messages, messages->len - 1 - keep);
+    kept_text += strlen(m->text);
+    if (keep > 0 && kept_text > max_text)
+      break;
+    keep++;
+  }
+  guint dropped = messages->len - keep;
+  g_ptr_array_remove_range(messages, 0, dropped);
+  return dropped > 0;
+}
+
+static void history_failed(VtHub *hub, VtRoom *room, VtPeer *peer, const char *ref, GError *error)
+{
+  vt_hub_send_error(hub, peer, ref, "internal", NULL, "chat history is unavailable");
+  g_warning("chat history of %s: %s", room->id, error->message);
+}
+
 static void send_history(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_chat_id)
 {
   /* A reconnecting client gets what came after what it saw, a newcomer the
    * latest messages; both at most chat_history messages and
-   * HISTORY_MAX_TEXT of text, the newest. */
+   * HISTORY_MAX_TEXT of text, the newest. One more is asked for, to know
+   * whether older ones are left for the client to page through. */
   g_autoptr(GError) error = NULL;
   guint limit = hub->config.chat_history; /* 0: none (to the store, 0 means all) */
   g_autoptr(GPtrArray) all =
-      limit ? vt_store_chat_history(hub->store, room->id, MAX(last_chat_id, 0), limit, &error)
+      limit ? vt_store_chat_history(hub->store, room->id, MAX(last_chat_id, 0), limit + 1, &error)
             : g_ptr_array_new();
   if (!all) {
-    vt_hub_send_error(hub, peer, NULL, "internal", NULL, "chat history is unavailable");
-    g_warning("chat history of %s: %s", room->id, error->message);
+    history_failed(hub, room, peer, NULL, error);
     return;
   }
-  gsize kept_text = 0;
-  guint keep = 0;
-  while (keep < all->len) {
-    VtChatMessage *m = g_ptr_array_index(all, all->len - 1 - keep);
-    kept_text += strlen(m->text);
-    if (kept_text > HISTORY_MAX_TEXT)
-      break;
-    keep++;
-  }
-  g_ptr_array_remove_range(all, 0, all->len - keep);
+  gboolean more = all->len > limit;
+  if (more)
+    g_ptr_array_remove_index(all, 0);
+  more = keep_newest_text(all, HISTORY_MAX_TEXT) || more;
   guint sent = 0;
   do {
     g_autoptr(GPtrArray) batch = g_ptr_array_new();
@@ -109,10 +127,32 @@ static void send_history(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 last_cha
         break;
       g_ptr_array_add(batch, m);
     }
+    g_autoptr(GBytes) msg = vt_msg_chat_history(room, batch, more && sent == 0, NULL);
     sent += batch->len;
-    g_autoptr(GBytes) msg = vt_msg_chat_history(room, batch);
     vt_hub_send(hub, peer, msg);
   } while (sent < all->len);
+}
+
+void vt_room_history(VtHub *hub, VtPeer *peer, const VtClientMessage *msg)
+{
+  if (peer->state != PEER_ROOM) {
+    vt_hub_send_error(hub, peer, msg->ref, "not_in_room", NULL, "history needs a room");
+    return;
+  }
+  VtRoom *room = peer->participant->room;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page =
+      vt_store_chat_before(hub->store, room->id, msg->before_id, HISTORY_BATCH + 1, &error);
+  if (!page) {
+    history_failed(hub, room, peer, msg->ref, error);
+    return;
+  }
+  gboolean more = page->len > HISTORY_BATCH;
+  if (more)
+    g_ptr_array_remove_index(page, 0);
+  more = keep_newest_text(page, HISTORY_BATCH_TEXT) || more;
+  g_autoptr(GBytes) out = vt_msg_chat_history(room, page, more, msg->ref);
+  vt_hub_send(hub, peer, out);
 }
 
 static VtParticipant *add_participant(VtHub *hub, VtRoom *room, VtPeer *peer, gint64 now_ms)

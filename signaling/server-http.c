@@ -3,7 +3,7 @@
  * bodies and writes responses with libwebsockets). */
 #include "signaling/server-priv.h"
 
-#include "app/build-config.h"
+#include "build-config.h"
 
 /* -- HTTP: /healthz and /metrics ------------------------------------------- */
 

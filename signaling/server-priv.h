@@ -11,7 +11,7 @@
 #include "signaling/server.h"
 
 struct _VtServer {
-  const VtConfig *config;
+  VtServerOptions config; /* the caller's; what it points to is borrowed */
   VtStore *store;
   VtMetrics metrics;
   VtHub *hub;

@@ -9,8 +9,7 @@
 #include <openssl/ssl.h>
 #include <string.h>
 
-#include "app/build-config.h"
-#include "app/relay-config.h"
+#include "build-config.h"
 #include "signaling/protocol.h"
 
 /* Outgoing messages queued for one socket beyond which it is considered
@@ -78,8 +77,8 @@ static void out_clear(Conn *c)
 static gboolean too_slow(const Conn *c, gsize size)
 {
   const VtServer *s = c->server;
-  return c->out.length >= MAX_QUEUED || c->out_bytes + size > s->config->socket_queue_bytes ||
-         (c->out.length > 0 && s->queued_bytes + size > s->config->queued_bytes);
+  return c->out.length >= MAX_QUEUED || c->out_bytes + size > s->config.socket_queue_bytes ||
+         (c->out.length > 0 && s->queued_bytes + size > s->config.queued_bytes);
 }
 
 static void conn_send(gpointer data, GBytes *message)
@@ -314,7 +313,7 @@ static gboolean origin_allowed(VtServer *s, struct lws *wsi)
   /* Only browsers send Origin; other clients are held to their token alone. */
   if (len <= 0)
     return lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) == 0;
-  for (char **o = s->config->allowed_origins; o && *o; o++)
+  for (char **o = s->config.allowed_origins; o && *o; o++)
     if (g_ascii_strcasecmp(*o, origin) == 0)
       return TRUE;
   if (lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0)
@@ -357,7 +356,7 @@ static int filter_connection(VtServer *s, struct lws *wsi)
     vt_metrics_count(s->metrics.errors, "origin_refused");
     return refuse(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
   }
-  if (ip_count(s, ip) >= s->config->max_sockets_per_ip) {
+  if (ip_count(s, ip) >= s->config.max_sockets_per_ip) {
     s->metrics.connections_refused++;
     vt_metrics_count(s->metrics.errors, "too_many_connections");
     return refuse(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many connections from this address");
@@ -509,7 +508,7 @@ static const struct lws_protocol_vhost_options mime_types = {&mime_svg, NULL, ".
 
 static const char *web_dir(VtServer *s)
 {
-  return s->config->web_dir ? s->config->web_dir : VT_SOURCE_WEB_DIR;
+  return s->config.web_dir ? s->config.web_dir : VT_SOURCE_WEB_DIR;
 }
 
 static void setup_mounts(VtServer *s)
@@ -564,8 +563,8 @@ static struct lws_context *create_context(VtServer *s, const char *cert, const c
   info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_GLIB |
                  LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
   info.foreign_loops = loops;
-  info.port = (int)s->config->port;
-  info.iface = s->config->listen;
+  info.port = (int)s->config.port;
+  info.iface = s->config.listen;
   info.protocols = s->protocols;
   info.mounts = s->mounts;
   info.ssl_cert_filepath = cert;
@@ -593,12 +592,11 @@ static void lws_log(int level, const char *line)
     g_debug("lws: %s", text);
 }
 
-VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert_path,
-                        const char *key_path, const char *token_key, GMainLoop *loop,
+VtServer *vt_server_new(const VtServerOptions *options, VtStore *store, GMainLoop *loop,
                         GError **error)
 {
   VtServer *s = g_new0(VtServer, 1);
-  s->config = config;
+  s->config = *options;
   s->store = store;
   s->started_us = g_get_monotonic_time();
   s->per_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -607,43 +605,27 @@ VtServer *vt_server_new(const VtConfig *config, VtStore *store, const char *cert
   s->scratch_len = LWS_PRE + VT_PROTOCOL_MAX_MESSAGE * 4;
   s->scratch = g_malloc(s->scratch_len);
   vt_metrics_init(&s->metrics);
-  VtRelayConfig relay_config;
-  if (!vt_relay_config_from(config, &relay_config, error)) {
-    vt_server_free(s);
-    return NULL;
-  }
-  VtHubConfig hub_config = {
-      .relay = &relay_config,
-      .token_key = (const guint8 *)token_key,
-      .token_key_len = strlen(token_key),
-      .max_messages_per_second = config->max_messages_per_second,
-      .auth_timeout_ms = config->auth_timeout_s * 1000,
-      .reconnect_grace_ms = config->reconnect_grace_s * 1000,
-      .chat_history = config->chat_history,
-      .tracks_customer = config->tracks_customer,
-      .tracks_staff = config->tracks_staff,
-      .stun_urls = config->ice_stun,
-      .turn_urls = config->ice_turn,
-      .turn_secret = config->turn_secret,
-      .turn_ttl_s = config->turn_ttl,
-  };
-  s->hub = vt_hub_new(&hub_config, store, &s->metrics, now_ms());
+  s->hub = vt_hub_new(&options->hub, store, &s->metrics, now_ms());
   setup_mounts(s);
   lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
-  s->lws = create_context(s, cert_path, key_path, loop);
+  s->lws = create_context(s, options->cert_path, options->key_path, loop);
   if (!s->lws) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "cannot listen on port %u (in use, or the certificate is unusable)",
-                config->port);
+                options->port);
     vt_server_free(s);
     return NULL;
   }
   s->vhost = lws_get_vhost_by_name(s->lws, "vitrine");
-  g_autofree char *base = config->public_url
-                              ? g_strdup(config->public_url)
+  g_autofree char *base = options->public_url
+                              ? g_strdup(options->public_url)
                               : g_strdup_printf("https://localhost:%u", vt_server_port(s));
-  VtApiConfig api_config = {.config = config, .hub = s->hub, .store = store,
-                            .base_url = base, .web_dir = web_dir(s)};
+  VtApiConfig api_config = {.shops = options->shops,
+                            .walk_ins_per_hour = options->walk_ins_per_hour,
+                            .hub = s->hub,
+                            .store = store,
+                            .base_url = base,
+                            .web_dir = web_dir(s)};
   s->api = vt_api_new(&api_config);
   vt_store_set_batching(store, TRUE);
   s->flusher = flusher_new(s, g_main_loop_get_context(loop));

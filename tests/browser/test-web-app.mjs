@@ -121,7 +121,8 @@ const allProblems = [];
 before(async () => {
   assert.ok(BINARY, 'VT_BINARY must name the vitrine binary');
   dataDir = await mkdtemp(join(tmpdir(), 'vt-browser-'));
-  server = await new Server(dataDir).start();
+  // A short replay, so that paging through older chat is reached.
+  server = await new Server(dataDir, ['--chat-history=10']).start();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
@@ -258,6 +259,25 @@ test('a call: lobby, accept, chat both ways, end', { timeout: TEST_MS }, async (
     );
     await screenshot(c, '3-customer-room');
     await screenshot(a, '4-staff-room');
+  });
+
+  await t.test('a reloaded page shows the newest chat, and earlier messages on request', async () => {
+    const notes = Array.from({ length: 12 }, (_, i) => `Note ${i + 1}`);
+    for (const note of notes) await sendChat(a, note);
+    await waitForChat(c, 'Note 12');
+    await a.reload();
+    await waitForChat(a, 'Note 12');
+    const earlier = a.getByRole('button', { name: 'Show earlier messages' });
+    await earlier.waitFor();
+    assert.equal(await a.locator('#chat-log .msg__text').count(), 10);
+    await earlier.click();
+    await waitForChat(a, 'Hi! Here is my phone.');
+    assert.deepEqual(await chatTexts(a), [
+      'Hi! Here is my phone.',
+      'Thanks Alice, it looks great.',
+      ...notes,
+    ]);
+    await earlier.waitFor({ state: 'hidden' });
   });
 
   await t.test('staff end the call: the customer sees that it ended', async () => {

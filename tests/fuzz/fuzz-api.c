@@ -17,7 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include "app/config.h"
-#include "app/shop-config.h"
+#include "signaling/shop-config.h"
 #include "signaling/api.h"
 
 #define FUZZ_NOW_MS G_GINT64_CONSTANT(1700000000000)
@@ -61,7 +61,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                             .reconnect_grace_ms = 30000,
                             .chat_history = 500};
   fx.hub = vt_hub_new(&hub_config, fx.store, &fx.metrics, FUZZ_NOW_MS);
-  VtApiConfig api_config = {.config = fx.config,
+  VtApiConfig api_config = {.shops = fx.config->shops,
+                            .walk_ins_per_hour = fx.config->walk_ins_per_hour,
                             .hub = fx.hub,
                             .store = fx.store,
                             .base_url = "https://fuzz.example/",

@@ -28,9 +28,9 @@ static void check(const VtServerMessage *msg)
   if (msg->protocol < -1 || msg->protocol > G_MAXINT || msg->mline_index < -1 ||
       msg->mline_index > G_MAXINT)
     abort();
-  const char *strings[] = {msg->state, msg->participant_id, msg->code,      msg->message,
-                           msg->ref,   msg->sdp,            msg->pc,        msg->candidate,
-                           msg->reason};
+  const char *strings[] = {
+      msg->state, msg->participant_id, msg->code,  msg->message, msg->ref, msg->sdp,
+      msg->pc,    msg->candidate,      msg->reason};
   for (size_t i = 0; i < G_N_ELEMENTS(strings); i++)
     check_string(strings[i]);
   if (msg->type == VT_SERVER_MSG_JOINED && (!msg->ice_servers.turns || !msg->ice_warnings))

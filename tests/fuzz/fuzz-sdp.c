@@ -1,9 +1,10 @@
 /* libFuzzer target for relay/sdp*.c: arbitrary bytes as the SDP a client
  * sends.
  *
- * Each input is parsed as a publish offer, once with the default codec
- * preferences and once with H.264 first. An offer that is accepted must keep
- * the promises of sdp.h (codecs chosen for accepted m-lines, mids, limits),
+ * Each input is parsed as a publish offer, once with the default codecs and
+ * once with H.264 only (video-codecs = h264), where no accepted video m-line
+ * may carry another codec. An offer that is accepted must keep the promises
+ * of sdp.h (codecs chosen for accepted m-lines, mids, limits),
  * and the relay's answer to it must be CRLF text that GstSDP parses back
  * into the same m-lines: same count and mids, port 0 exactly for rejected
  * ones, the chosen payload type first, rtcp-mux and a direction on the
@@ -140,18 +141,18 @@ static void check_answer(const VtPublishOffer *offer, const char *text)
   check_bundle(msg, offer);
 }
 
-static void fuzz_publish(const char *text, gsize len, gboolean h264_first)
+static void fuzz_publish(const char *text, gsize len, gboolean h264_only)
 {
-  VtLocalDescription local = local_description(h264_first ? VT_SDP_FEATURE_TWCC : 0);
+  VtLocalDescription local = local_description(h264_only ? VT_SDP_FEATURE_TWCC : 0);
   VtPublishOffer *offer = NULL;
   GError *error = NULL;
   VtSdpCodecPrefs prefs;
   char *answer;
 
   vt_sdp_codec_prefs_init_default(&prefs);
-  if (h264_first) {
+  if (h264_only) {
     prefs.video[0] = VT_SDP_CODEC_H264;
-    prefs.video[1] = VT_SDP_CODEC_VP8;
+    prefs.n_video = 1;
   }
   if (!vt_sdp_parse_publish_offer_with_prefs(text, len, &prefs, &offer, &error)) {
     CHECK(offer == NULL && error != NULL && error->domain == VT_SDP_ERROR);
@@ -160,6 +161,10 @@ static void fuzz_publish(const char *text, gsize len, gboolean h264_first)
   }
   CHECK(error == NULL);
   check_offer(offer);
+  for (guint i = 0; h264_only && i < offer->n_media; i++)
+    CHECK(offer->media[i].kind != VT_SDP_KIND_VIDEO ||
+          offer->media[i].state != VT_SDP_MEDIA_ACCEPTED ||
+          offer->media[i].codec.id == VT_SDP_CODEC_H264);
   answer = vt_sdp_build_publish_answer(offer, &local, NULL);
   check_answer(offer, answer);
   g_free(answer);

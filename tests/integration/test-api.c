@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "app/hours.h"
+#include "signaling/hours.h"
 #include "support/vt-test.h"
 
 /* A PNG signature and a few bytes: enough for the server to take it as one. */

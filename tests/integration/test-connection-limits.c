@@ -66,8 +66,9 @@ static void assert_call_alive(VtTestClient *staff)
 static void test_limits(void)
 {
   g_autofree char *per_ip = g_strdup_printf("--max-connections-per-ip=%d", PER_IP);
+  g_autofree char *websockets = g_strdup_printf("--max-sockets-per-ip=%d", PER_IP);
   g_autofree char *handshakes = g_strdup_printf("--max-handshakes=%d", HANDSHAKES);
-  const char *flags[] = {per_ip, handshakes, NULL};
+  const char *flags[] = {per_ip, websockets, handshakes, NULL};
   VtTestServer *server = vt_test_server_start(NULL, flags);
   VtTestClient *staff = vt_test_client_new(server, NULL);
   g_autofree char *token = vt_test_token(server, "shop", "staff", "Sam", "sam", NULL);
@@ -116,9 +117,29 @@ static void test_limits(void)
   vt_test_server_free(server);
 }
 
+/* A per-address WebSocket limit above the connection limit could never be
+ * reached: the server refuses to start and says why. */
+static void test_limits_agree(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("vt-limits-XXXXXX", NULL);
+  g_autofree char *data = g_strdup_printf("--data-dir=%s", dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) serve =
+      g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, &error, g_getenv("VT_BINARY"), "serve", data,
+                       "--port=0", "--max-sockets-per-ip=600", NULL);
+  g_assert_no_error(error);
+  g_autofree char *err = NULL;
+  g_assert_true(g_subprocess_communicate_utf8(serve, NULL, NULL, NULL, &err, &error));
+  g_assert_cmpint(g_subprocess_get_exit_status(serve), ==, 2);
+  g_assert_nonnull(strstr(err, "max-connections-per-ip (512) must be at least"));
+  g_autoptr(GFile) folder = g_file_new_for_path(dir);
+  g_file_delete(folder, NULL, NULL);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/connection-limits/before-tls", test_limits);
+  g_test_add_func("/connection-limits/limits-agree", test_limits_agree);
   return g_test_run();
 }

@@ -115,7 +115,7 @@ static void check_room(All *all, guint first)
 
 static void test_thousand_sockets(void)
 {
-  const char *flags[] = {"--max-sockets-per-ip=5000", NULL};
+  const char *flags[] = {"--max-sockets-per-ip=5000", "--max-connections-per-ip=5000", NULL};
   VtTestServer *server = vt_test_server_start(NULL, flags);
   All all = {.clients = g_new0(VtTestClient *, SOCKETS), .n = SOCKETS};
   /* Each socket joins as soon as it is open, as a real client would (the

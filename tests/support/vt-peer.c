@@ -109,11 +109,11 @@ static void on_gathered(gpointer data)
   ((VtTestPeer *)data)->gathered = TRUE;
 }
 
-static void on_failed(gpointer data, const char *reason, const char *detail)
+static void on_failed(gpointer data, VtPcFailure failure, const char *detail)
 {
   VtTestPeer *p = data;
   if (!p->failure)
-    p->failure = g_strdup_printf("%s: %s", reason, detail);
+    p->failure = g_strdup_printf("%s: %s", vt_pc_failure_code(failure), detail);
 }
 
 static void on_pub_up(gpointer data)

@@ -39,6 +39,8 @@ export class RoomView {
   #stalled = new Set(); // ids of participants whose video has stopped
   #roomId = null;
   #lastId = 0;
+  #oldestId = null; // the oldest message shown
+  #earlier; // "Show earlier messages": the server has older ones than we show
 
   /**
    * elements: {people, log, pending, form, input, error}; onRemove(participant)
@@ -58,6 +60,13 @@ export class RoomView {
       this.#submit();
     });
     this.#input.addEventListener('input', () => this.#showError(''));
+    this.#earlier = el('button', {
+      class: 'button button--small button--secondary chat__earlier',
+      text: 'Show earlier messages',
+      attrs: { type: 'button', hidden: true },
+      on: { click: () => this.#loadEarlier() },
+    });
+    this.#log.before(this.#earlier);
   }
 
   /** Shows this client's room from now on (and forgets the previous one's). */
@@ -86,6 +95,8 @@ export class RoomView {
     this.#log.replaceChildren();
     this.#pending.replaceChildren();
     this.#lastId = 0;
+    this.#oldestId = null;
+    this.#earlier.hidden = true;
     this.#showError('');
   }
 
@@ -120,6 +131,7 @@ export class RoomView {
         this.#note((LEFT_TEXT[reason] ?? LEFT_TEXT.left)(p.name));
       }),
       c.on('message', (m) => this.#addMessage(m)),
+      c.on('chat_history', (msg) => this.#historyArrived(msg)),
       c.on('outbox', (entries) => this.#renderPending(entries)),
       c.on('undelivered', (entries) => {
         for (const e of entries) this.#note(`This message couldn’t be sent: “${e.text}”`);
@@ -200,6 +212,31 @@ export class RoomView {
       meta,
       el('p', { class: 'msg__text', text: m.text }),
     ]);
+  }
+
+  // The first batch of a replay, or a page asked for, says whether older
+  // messages are left; only a batch that reaches back to our oldest counts.
+  #historyArrived(msg) {
+    const first = msg.messages?.[0]?.id;
+    if (typeof first !== 'number' || (this.#oldestId !== null && first > this.#oldestId)) return;
+    this.#oldestId = first;
+    this.#earlier.hidden = !msg.more;
+    this.#earlier.disabled = false;
+    this.#earlier.textContent = 'Show earlier messages';
+  }
+
+  #loadEarlier() {
+    if (this.#oldestId === null || !this.#client) return;
+    const scroller = this.#scroller();
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+    if (!this.#client.send({ type: 'history', before_id: this.#oldestId, ref: 'history' })) return;
+    this.#earlier.disabled = true;
+    this.#earlier.textContent = 'Loading…';
+    // Older messages go in above: keep what the reader was looking at in place.
+    const keep = () => {
+      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+    };
+    this.#client.addEventListener('chat_history', () => requestAnimationFrame(keep), { once: true });
   }
 
   #addMessage(m) {

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "app/config.h"
-#include "app/shop-config.h"
+#include "signaling/shop-config.h"
 
 static void test_defaults(void)
 {

@@ -28,9 +28,9 @@ static void test_types(void)
   g_assert_cmpint(hello->type, ==, VT_SERVER_MSG_HELLO);
   g_assert_cmpint(hello->protocol, ==, 1);
 
-  g_autoptr(VtServerMessage) joined = parse_ok(
-      "{\"type\":\"joined\",\"state\":\"room\",\"participant\":{\"id\":\"p1\"},"
-      "\"ice_servers\":[{\"urls\":[\"stun:stun.example.com:3478\"]}]}");
+  g_autoptr(VtServerMessage) joined =
+      parse_ok("{\"type\":\"joined\",\"state\":\"room\",\"participant\":{\"id\":\"p1\"},"
+               "\"ice_servers\":[{\"urls\":[\"stun:stun.example.com:3478\"]}]}");
   g_assert_cmpint(joined->type, ==, VT_SERVER_MSG_JOINED);
   g_assert_cmpstr(joined->state, ==, "room");
   g_assert_cmpstr(joined->participant_id, ==, "p1");
@@ -61,8 +61,8 @@ static void test_wrong_types(void)
       "[\"stun:x\"],7],\"username\":{},\"credential\":2},3,null]}");
   g_assert_null(b->participant_id);
   g_assert_null(b->ice_servers.stun);
-  g_autoptr(VtServerMessage) c = parse_ok(
-      "{\"type\":\"ice\",\"pc\":[],\"candidate\":{},\"sdp_mline_index\":-4}");
+  g_autoptr(VtServerMessage) c =
+      parse_ok("{\"type\":\"ice\",\"pc\":[],\"candidate\":{},\"sdp_mline_index\":-4}");
   g_assert_null(c->pc);
   g_assert_null(c->candidate);
   g_assert_cmpint(c->mline_index, ==, -1);

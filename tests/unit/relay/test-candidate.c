@@ -88,8 +88,7 @@ static void test_refused(void)
   parse_fail("candidate:1 1 sctp 1 10.0.0.5 1 typ host", "transport");
   parse_fail("candidate:1 1 udp 4294967296 10.0.0.5 1 typ host", "priority");
   parse_fail("candidate:1 1 udp -1 10.0.0.5 1 typ host", "priority");
-  parse_fail("candidate:1 1 udp 1 3b7e9c1a-4f2d-4e6b-9a1c-2d3e4f5a6b7c.local 1 typ host",
-             "mDNS");
+  parse_fail("candidate:1 1 udp 1 3b7e9c1a-4f2d-4e6b-9a1c-2d3e4f5a6b7c.local 1 typ host", "mDNS");
   parse_fail("candidate:1 1 udp 1 10.0.0.256 1 typ host", "address");
   parse_fail("candidate:1 1 udp 1 10.0.0.5 65536 typ host", "port");
   parse_fail("candidate:1 1 udp 1 10.0.0.5 +1 typ host", "port");

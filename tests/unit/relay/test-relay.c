@@ -16,21 +16,20 @@ typedef struct {
   GQueue states;  /* char* "pc:state:reason" */
 } Fixture;
 
-static void on_sdp(gpointer data, const char *room, const char *participant, VtPcKind pc,
-                   const char *type, const char *sdp)
+static void on_sdp(gpointer data, const VtRelaySdpEvent *ev)
 {
   Fixture *f = data;
-  if (pc == VT_PC_PUBLISH && g_str_equal(type, "answer"))
-    g_queue_push_tail(&f->answers, g_strdup(sdp));
+  if (ev->who.pc == VT_PC_PUBLISH)
+    g_queue_push_tail(&f->answers, g_strdup(ev->sdp));
 }
 
-static void on_state(gpointer data, const char *room, const char *participant, VtPcKind pc,
-                     const char *state, const char *reason, const char *detail)
+static void on_state(gpointer data, const VtRelayStateEvent *ev)
 {
   Fixture *f = data;
-  g_queue_push_tail(&f->states, g_strdup_printf("%s:%s:%s", pc == VT_PC_PUBLISH ? "publish"
-                                                                                  : "subscribe",
-                                                state, reason ? reason : ""));
+  g_queue_push_tail(&f->states,
+                    g_strdup_printf("%s:%s:%s", ev->who.pc == VT_PC_PUBLISH ? "publish" : "subscribe",
+                                    ev->connected ? "connected" : "failed",
+                                    ev->connected ? "" : vt_pc_failure_code(ev->failure)));
 }
 
 static const VtRelayEvents events = {.sdp = on_sdp, .state = on_state};

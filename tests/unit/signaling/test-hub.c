@@ -3,7 +3,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "app/store.h"
+#include "store/store.h"
 #include "signaling/hub.h"
 #include "signaling/token.h"
 
@@ -613,6 +613,16 @@ static void test_history_batches(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(batches, >=, 30);
 }
 
+/* The oldest message id of a chat_history, and its "more". */
+static gint64 first_id(JsonObject *h, gboolean *more)
+{
+  JsonArray *ms = json_object_get_array_member(h, "messages");
+  *more = json_object_get_boolean_member(h, "more");
+  return json_array_get_length(ms)
+             ? json_object_get_int_member(json_array_get_object_element(ms, 0), "id")
+             : -1;
+}
+
 /* However long the history, one entry into the room replays a bounded part
  * of it, the newest (a socket that never reads holds it in memory), even to a
  * client that asks for everything after id 0. */
@@ -641,6 +651,54 @@ static void test_history_bounded(Fixture *fx, gconstpointer data)
   }
   g_assert_cmpuint(total, ==, 256 * 1024 / 4000); /* 256 KiB of text */
   g_assert_cmpstr(last, ==, "m119");
+  gboolean more = FALSE;
+  first_id(g_ptr_array_index(keep, 0), &more);
+  g_assert_true(more); /* the rest can be paged through */
+}
+
+/* What the replay left out, the client pages through on request: each page
+ * the next older messages, bounded, until "more" says there are none. */
+static void test_history_paging(Fixture *fx, gconstpointer data)
+{
+  fx->config.chat_history = 30;
+  vt_hub_free(fx->hub);
+  fx->hub = vt_hub_new(&fx->config, fx->store, &fx->metrics, fx->now);
+  Fake *staff, *cust;
+  g_autofree char *sid = NULL, *cid = NULL;
+  pair(fx, &staff, &cust, &sid, &cid);
+  send_chats(fx, cust, 160, 10);
+  Fake *late = connect_peer(fx);
+  g_free(join(fx, late, "a", "staff", "bob", "r1"));
+  g_autoptr(JsonObject) replay = take(late, "chat_history");
+  gboolean more = FALSE;
+  gint64 oldest = first_id(replay, &more);
+  g_assert_true(more); /* 130 older than the 30 replayed */
+  guint pages = 0, total = 30;
+  while (more) {
+    g_autofree char *ask =
+        g_strdup_printf("{\"type\":\"history\",\"before_id\":%" G_GINT64_FORMAT ",\"ref\":\"h\"}",
+                        oldest);
+    send_text(fx, late, ask);
+    g_autoptr(JsonObject) page = take(late, "chat_history");
+    g_assert_cmpstr(json_object_get_string_member(page, "ref"), ==, "h");
+    guint n = json_array_get_length(json_object_get_array_member(page, "messages"));
+    g_assert_cmpuint(n, <=, 100);
+    gint64 first = first_id(page, &more);
+    g_assert_cmpint(first, <, oldest);
+    oldest = first;
+    total += n;
+    pages++;
+    fx->now += 1000;
+  }
+  g_assert_cmpuint(total, ==, 160);
+  g_assert_cmpuint(pages, ==, 2); /* 100, then 30 */
+
+  /* Outside a room there is no history to page. */
+  Fake *waiting = connect_peer(fx);
+  g_free(join(fx, waiting, "a", "customer", "w", NULL));
+  send_text(fx, waiting, "{\"type\":\"history\",\"before_id\":5}");
+  g_autoptr(JsonObject) err = take(waiting, "error");
+  g_assert_cmpstr(json_object_get_string_member(err, "code"), ==, "not_in_room");
 }
 
 /* Control characters in chat are refused with a reason, not stored. */
@@ -869,6 +927,7 @@ int main(int argc, char **argv)
   ADD("/hub/identity-includes-role", test_identity_includes_role);
   ADD("/hub/lobby-place-kept", test_lobby_place_kept);
   ADD("/hub/history-bounded", test_history_bounded);
+  ADD("/hub/history-paging", test_history_paging);
   ADD("/hub/chat-control-characters", test_chat_control_characters);
   ADD("/hub/end-call", test_end_call);
   ADD("/hub/remove", test_remove);

@@ -133,6 +133,21 @@ static void test_sending(void)
              VT_PROTOCOL_ERROR_WRONG_TYPE, "video");
 }
 
+static void test_history(void)
+{
+  g_autoptr(VtClientMessage) msg = parse_ok("{\"type\":\"history\",\"before_id\":42}");
+
+  g_assert_cmpint(msg->type, ==, VT_MSG_HISTORY);
+  g_assert_cmpint(msg->before_id, ==, 42);
+  parse_fail("{\"type\":\"history\"}", VT_PROTOCOL_ERROR_MISSING_FIELD, "before_id");
+  parse_fail("{\"type\":\"history\",\"before_id\":\"42\"}", VT_PROTOCOL_ERROR_WRONG_TYPE,
+             "before_id");
+  parse_fail("{\"type\":\"history\",\"before_id\":0}", VT_PROTOCOL_ERROR_INVALID_FIELD,
+             "before_id");
+  parse_fail("{\"type\":\"history\",\"before_id\":-3}", VT_PROTOCOL_ERROR_INVALID_FIELD,
+             "before_id");
+}
+
 static void test_accept_remove(void)
 {
   g_autoptr(VtClientMessage) accept = parse_ok("{\"type\":\"accept\",\"participant\":\"p1\"}");
@@ -207,11 +222,11 @@ static void test_type_names(void)
 {
   static const char *const names[] = {"join",     "leave",  "chat",          "accept",
                                       "end_call", "remove", "publish_offer", "subscribe_answer",
-                                      "ice",      "subscribe_restart", "ping", "sending"};
+                                      "ice",      "subscribe_restart", "ping", "sending", "history"};
 
   for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
     g_assert_cmpstr(vt_msg_type_to_string((VtMsgType)i), ==, names[i]);
-  g_assert_cmpint(VT_MSG_SENDING + 1, ==, G_N_ELEMENTS(names));
+  g_assert_cmpint(VT_MSG_HISTORY + 1, ==, G_N_ELEMENTS(names));
 }
 
 static void test_error_codes(void)
@@ -638,6 +653,7 @@ int main(int argc, char **argv)
   g_test_add_func("/protocol/no-field-types", test_no_field_types);
   g_test_add_func("/protocol/chat", test_chat);
   g_test_add_func("/protocol/sending", test_sending);
+  g_test_add_func("/protocol/history", test_history);
   g_test_add_func("/protocol/accept-remove", test_accept_remove);
   g_test_add_func("/protocol/sdp-types", test_sdp_types);
   g_test_add_func("/protocol/ice", test_ice);
