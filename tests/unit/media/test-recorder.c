@@ -193,6 +193,43 @@ static void test_vp8(void)
   record(VT_RECORDER_VP8);
 }
 
+/* A publisher that drops out and comes back (a new connection: new SSRCs,
+ * sequence numbers and timestamps) continues in the same clip, which plays
+ * across the gap. */
+static void test_publisher_returns(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("vt-recorder-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "clip.webm", NULL);
+  g_autoptr(GError) error = NULL;
+  VtRecorderTracks tracks = {.video = VT_RECORDER_VP8, .video_pt = 96, .audio = TRUE,
+                             .audio_pt = 111};
+  VtRecorder *rec = vt_recorder_new(path, &tracks, &error);
+  g_assert_no_error(error);
+  Feed feeds[2] = {[VT_RECORDER_AUDIO] = {rec, VT_RECORDER_AUDIO},
+                   [VT_RECORDER_VIDEO] = {rec, VT_RECORDER_VIDEO}};
+  for (int run = 0; run < 2; run++) {
+    GstElement *src = source(VT_RECORDER_VP8, feeds); /* payloaders pick new SSRCs */
+    gst_element_set_state(src, GST_STATE_PLAYING);
+    g_usleep(2000 * 1000);
+    gst_element_set_state(src, GST_STATE_NULL);
+    gst_object_unref(src);
+    if (run == 0)
+      g_usleep(1000 * 1000); /* the gap */
+  }
+  gboolean finished = vt_recorder_finish(rec, 5000, &error);
+  g_assert_no_error(error);
+  g_assert_true(finished);
+  vt_recorder_free(rec);
+  Span v, a;
+  played(path, &v, &a);
+  g_test_message("across a 1 s gap: %.2f s of video, %.2f s of audio", (double)v.end / GST_SECOND,
+                 (double)a.end / GST_SECOND);
+  g_assert_cmpuint(v.end, >=, 4500 * GST_MSECOND); /* 2 s, the gap, 2 s */
+  g_assert_cmpuint(a.end, >=, 4500 * GST_MSECOND);
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
 static void test_h264(void)
 {
   record(VT_RECORDER_H264);
@@ -204,5 +241,6 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/recorder/vp8-opus", test_vp8);
   g_test_add_func("/recorder/h264-opus", test_h264);
+  g_test_add_func("/recorder/publisher-returns", test_publisher_returns);
   return g_test_run();
 }
