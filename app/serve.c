@@ -199,9 +199,11 @@ int vt_serve_main(int argc, char **argv)
     return 2;
   }
   if (!level_of(config->log_level, &max_level) || config->auth_timeout_s == 0 ||
-      config->max_messages_per_second == 0 || config->max_sockets_per_ip == 0) {
+      config->max_messages_per_second == 0 || config->max_sockets_per_ip == 0 ||
+      config->max_handshakes == 0) {
     fprintf(stderr, "vitrine serve: log-level must be error, warning, info or debug, and "
-                    "auth-timeout, max-messages-per-second and max-sockets-per-ip at least 1\n");
+                    "auth-timeout, max-messages-per-second, max-sockets-per-ip and "
+                    "max-handshakes at least 1\n");
     return 2;
   }
   if (config->max_connections_per_ip < config->max_sockets_per_ip) {

@@ -73,6 +73,20 @@ static void setup_file(GstElement *pipeline, const char *path)
   g_object_set(sink, "location", path, NULL);
 }
 
+/* Nothing reads the bus while the recording runs: only what ends it is
+ * kept, so that messages do not pile up for hours. */
+static GstBusSyncReply only_endings(GstBus *bus, GstMessage *msg, gpointer data)
+{
+  GstMessageType type = GST_MESSAGE_TYPE(msg);
+  return type == GST_MESSAGE_ERROR || type == GST_MESSAGE_EOS ? GST_BUS_PASS : GST_BUS_DROP;
+}
+
+static void keep_only_endings(GstElement *pipeline)
+{
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gst_bus_set_sync_handler(bus, only_endings, NULL, NULL);
+}
+
 /* The first error on the bus, if any, as a GError. */
 static gboolean bus_error(GstElement *pipeline, GstClockTime wait, GError **error)
 {
@@ -89,9 +103,14 @@ VtRecorder *vt_recorder_new(const char *path, const VtRecorderTracks *tracks, GE
   VtRecorderVideo video = tracks->video;
   g_return_val_if_fail(path != NULL && (tracks->audio || video != VT_RECORDER_NO_VIDEO), NULL);
   g_autofree char *text = describe(video, tracks->audio);
-  GstElement *pipeline = gst_parse_launch(text, error);
-  if (!pipeline)
+  GError *parse_error = NULL;
+  GstElement *pipeline = gst_parse_launch(text, &parse_error);
+  if (parse_error) { /* also a pipeline that is there but could not be linked */
+    g_propagate_error(error, parse_error);
+    g_clear_pointer(&pipeline, gst_object_unref);
     return NULL;
+  }
+  keep_only_endings(pipeline);
   VtRecorder *rec = g_new0(VtRecorder, 1);
   rec->pipeline = pipeline;
   rec->src[VT_RECORDER_VIDEO] = setup_src(

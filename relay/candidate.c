@@ -16,6 +16,19 @@ static gboolean fail(GError **error, const char *message)
   return FALSE;
 }
 
+/* Letters, digits, '-' and '.', with a letter somewhere (else it is a bad
+ * IPv4 literal): a host name such as Chrome's mDNS "3b7e9c1a-....local". */
+static gboolean is_host_name(const char *s)
+{
+  gboolean letter = FALSE;
+  for (; *s; s++) {
+    if (!g_ascii_isalnum(*s) && *s != '-' && *s != '.')
+      return FALSE;
+    letter = letter || g_ascii_isalpha(*s);
+  }
+  return letter;
+}
+
 /* A decimal number of at most digits digits, no sign, no leading blank. */
 static gboolean read_number(const char *s, guint digits, guint64 max, guint64 *out)
 {
@@ -121,9 +134,14 @@ static gboolean read_head(char **t, VtCandidate *out, gboolean *tcp, GError **er
   if (!read_number(t[3], 10, G_MAXUINT32, &v))
     return fail(error, "priority must be a number up to 4294967295");
   out->priority = (guint32)v;
-  if (!read_address(t[4], out->address, &out->family))
-    return fail(error, "address must be an IPv4 or IPv6 address (host names, such as mDNS "
-                       ".local names, are not resolved)");
+  if (!read_address(t[4], out->address, &out->family) && is_host_name(t[4])) {
+    g_set_error_literal(error, VT_CANDIDATE_ERROR, VT_CANDIDATE_ERROR_HOST_NAME,
+                        "the address is a host name (such as an mDNS .local name), which the "
+                        "relay does not resolve");
+    return FALSE;
+  }
+  if (!out->family)
+    return fail(error, "address must be an IPv4 or IPv6 address");
   if (!read_number(t[5], 5, 65535, &v))
     return fail(error, "port must be a number from 0 to 65535");
   out->port = (guint16)v;

@@ -28,6 +28,7 @@ GQuark vt_candidate_error_quark(void);
 
 typedef enum {
   VT_CANDIDATE_ERROR_INVALID,
+  VT_CANDIDATE_ERROR_HOST_NAME, /* well formed, but the address is a name (mDNS) */
 } VtCandidateError;
 
 typedef enum {

@@ -404,8 +404,8 @@ const char *vt_ice_get_local_pwd(VtIce *ice)
 gboolean vt_ice_set_remote_credentials(VtIce *ice, const char *ufrag, const char *pwd,
                                        GError **error)
 {
-  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL && ufrag != NULL && pwd != NULL, FALSE);
+  ON_OWNER(ice);
 
   /* RFC 8839 5.4: ufrag 4..256 and pwd 22..256 ice-chars. */
   if (strlen(ufrag) < 4 || strlen(ufrag) > 256 || strlen(pwd) < 22 || strlen(pwd) > 256) {
@@ -487,14 +487,16 @@ static NiceCandidate *to_nice(VtIce *ice, const VtCandidate *c)
 
 gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GError **error)
 {
-  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL && candidate_line != NULL, FALSE);
+  ON_OWNER(ice);
 
   VtCandidate parsed;
   g_autoptr(GError) parse_error = NULL;
   if (!vt_candidate_parse(candidate_line, strlen(candidate_line), &parsed, &parse_error)) {
-    g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_INVALID, "bad candidate: %s",
-                parse_error->message);
+    /* A name is a candidate we cannot use, not garbage: skipped quietly. */
+    gboolean name = g_error_matches(parse_error, VT_CANDIDATE_ERROR, VT_CANDIDATE_ERROR_HOST_NAME);
+    g_set_error(error, VT_ICE_ERROR, name ? VT_ICE_ERROR_UNSUPPORTED : VT_ICE_ERROR_INVALID,
+                "bad candidate: %s", parse_error->message);
     return FALSE;
   }
   NiceCandidate *cand = to_nice(ice, &parsed);
@@ -512,15 +514,15 @@ gboolean vt_ice_add_remote_candidate(VtIce *ice, const char *candidate_line, GEr
 
 void vt_ice_remote_end_of_candidates(VtIce *ice)
 {
-  ON_OWNER(ice);
   g_return_if_fail(ice != NULL);
+  ON_OWNER(ice);
   nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream_id);
 }
 
 gboolean vt_ice_gather(VtIce *ice, GError **error)
 {
-  ON_OWNER(ice);
   g_return_val_if_fail(ice != NULL, FALSE);
+  ON_OWNER(ice);
   if (!nice_agent_gather_candidates(ice->agent, ice->stream_id)) {
     g_set_error(error, VT_ICE_ERROR, VT_ICE_ERROR_FAILED, "cannot gather ICE candidates");
     return FALSE;
@@ -544,8 +546,8 @@ int vt_ice_send(VtIce *ice, const uint8_t *buf, size_t len)
 
 void vt_ice_close(VtIce *ice)
 {
-  ON_OWNER(ice);
   g_return_if_fail(ice != NULL);
+  ON_OWNER(ice);
   if (ice->state == VT_ICE_STATE_CLOSED)
     return;
   detach(ice);

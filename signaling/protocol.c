@@ -479,9 +479,13 @@ static gboolean read_sending(JsonObject *obj, VtClientMessage *msg, char **field
 
 static gboolean read_history(JsonObject *obj, VtClientMessage *msg, char **field, GError **error)
 {
-  if (!json_object_has_member(obj, "before_id"))
+  JsonNode *node = json_object_get_member(obj, "before_id");
+  if (!node)
     return fail_field(field, error, VT_PROTOCOL_ERROR_MISSING_FIELD, "before_id",
                       "field 'before_id' is required");
+  if (JSON_NODE_HOLDS_NULL(node))
+    return fail_field(field, error, VT_PROTOCOL_ERROR_WRONG_TYPE, "before_id",
+                      "field 'before_id' must be an integer");
   if (!read_int(obj, "before_id", G_MAXINT64, &msg->before_id, field, error))
     return FALSE;
   if (msg->before_id < 1)

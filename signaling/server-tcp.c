@@ -71,7 +71,7 @@ int vt_server_tcp_filter(VtServer *s, const struct lws_filter_network_conn_args 
   char ip[INET6_ADDRSTRLEN];
   format_ip(&filt->cli_addr, ip, sizeof ip);
   if (tcp_count(s, ip) >= s->config.max_connections_per_ip) {
-    note_refusal(s, "too_many_connections", ip);
+    note_refusal(s, "tcp_connections_per_ip", ip);
     return -1;
   }
   gboolean local = g_str_equal(ip, "127.0.0.1") || g_str_equal(ip, "::1");

@@ -312,11 +312,17 @@ test('video and chat come back after reloads and a server restart', { timeout: T
     );
     await videoFlows(customer, 'video at the customer after its ICE failed');
 
-    // The customer reloads: staff keep their connection and get the new video.
+    // The customer mutes, then reloads: staff keep their connection and get
+    // the new video, and what the reloaded page sends (its microphone is on
+    // again) replaces the "Muted" staff saw.
+    const rosa = staff.locator('.person', { hasText: 'Rosa' });
+    await customer.getByRole('button', { name: 'Mute' }).click();
+    await rosa.getByText('Muted').waitFor();
     await customer.reload();
     await customer.locator('#view-room').waitFor();
     atStaff = await videoFlows(staff, 'video at staff after the customer reloaded', atStaff.video.frames);
     await videoFlows(customer, 'video at the customer after reloading');
+    await rosa.getByText('Muted').waitFor({ state: 'detached' });
 
     // Staff reload.
     await staff.reload();

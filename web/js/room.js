@@ -41,6 +41,7 @@ export class RoomView {
   #lastId = 0;
   #oldestId = null; // the oldest message shown
   #earlier; // "Show earlier messages": the server has older ones than we show
+  #keepScroll = null; // distance from the bottom to restore when a page arrives
 
   /**
    * elements: {people, log, pending, form, input, error}; onRemove(participant)
@@ -108,6 +109,7 @@ export class RoomView {
         // only sends what was missed.
         if (msg.room.id !== this.#roomId) this.clear();
         this.#roomId = msg.room.id;
+        this.#earlierReady(); // a page asked for before a reconnect will not come
         this.#participants.clear();
         for (const p of msg.room.participants) this.#participants.set(p.id, p);
         this.#renderPeople();
@@ -132,6 +134,9 @@ export class RoomView {
       }),
       c.on('message', (m) => this.#addMessage(m)),
       c.on('chat_history', (msg) => this.#historyArrived(msg)),
+      c.on('error', (msg) => {
+        if (msg.ref === 'history') this.#earlierReady();
+      }),
       c.on('outbox', (entries) => this.#renderPending(entries)),
       c.on('undelivered', (entries) => {
         for (const e of entries) this.#note(`This message couldn’t be sent: “${e.text}”`);
@@ -221,6 +226,19 @@ export class RoomView {
     if (typeof first !== 'number' || (this.#oldestId !== null && first > this.#oldestId)) return;
     this.#oldestId = first;
     this.#earlier.hidden = !msg.more;
+    // Older messages went in above: keep what the reader was looking at in place.
+    const fromBottom = this.#keepScroll;
+    if (fromBottom !== null) {
+      const scroller = this.#scroller();
+      requestAnimationFrame(() => {
+        scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      });
+    }
+    this.#earlierReady();
+  }
+
+  #earlierReady() {
+    this.#keepScroll = null;
     this.#earlier.disabled = false;
     this.#earlier.textContent = 'Show earlier messages';
   }
@@ -228,15 +246,10 @@ export class RoomView {
   #loadEarlier() {
     if (this.#oldestId === null || !this.#client) return;
     const scroller = this.#scroller();
-    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
     if (!this.#client.send({ type: 'history', before_id: this.#oldestId, ref: 'history' })) return;
+    this.#keepScroll = scroller.scrollHeight - scroller.scrollTop;
     this.#earlier.disabled = true;
     this.#earlier.textContent = 'Loading…';
-    // Older messages go in above: keep what the reader was looking at in place.
-    const keep = () => {
-      scroller.scrollTop = scroller.scrollHeight - fromBottom;
-    };
-    this.#client.addEventListener('chat_history', () => requestAnimationFrame(keep), { once: true });
   }
 
   #addMessage(m) {

@@ -370,6 +370,7 @@ export class Signaling extends EventTarget {
   // session is over.
   #roomGone(why) {
     this.#leaveRoomState();
+    this.#media = null; // the next call's is told when its media starts
     this.#place = this.isStaff ? 'console' : 'ended';
     return this.isStaff ? null : why;
   }
@@ -428,7 +429,6 @@ export class Signaling extends EventTarget {
   #leaveRoomState() {
     this.#roomId = null;
     this.#peerMedia.clear();
-    this.#media = null; // the next call's is told when its media starts
     this.#lastChatId = null;
     this.#seen.clear();
     if (this.#outbox.size) {

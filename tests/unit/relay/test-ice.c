@@ -412,7 +412,9 @@ static void test_bad_candidates(Fixture *f, gconstpointer unused)
       {"", VT_ICE_ERROR_INVALID},
       {"garbage", VT_ICE_ERROR_INVALID},
       {"candidate:", VT_ICE_ERROR_INVALID},
-      {"candidate:1 1 udp 2122260223 not-an-ip 5000 typ host", VT_ICE_ERROR_INVALID},
+      {"candidate:1 1 udp 2122260223 10.0.0.256 5000 typ host", VT_ICE_ERROR_INVALID},
+      /* A host name (Chrome's mDNS candidates) is skipped, not garbage. */
+      {"candidate:1 1 udp 2122260223 3b7e9c1a-4f2d.local 5000 typ host", VT_ICE_ERROR_UNSUPPORTED},
       {"candidate:1 1 udp 2122260223 127.0.0.1 5000 typ", VT_ICE_ERROR_INVALID},
       {"a=candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host\nx", VT_ICE_ERROR_INVALID},
       {"candidate:1 1 udp 2122260223 ::1 5000 typ host", VT_ICE_ERROR_UNSUPPORTED},

@@ -447,11 +447,15 @@ static void test_sending(Fixture *fx, gconstpointer data)
   g_autoptr(JsonObject) room = take(again, "room");
   JsonArray *ps =
       json_object_get_array_member(json_object_get_object_member(room, "room"), "participants");
+  gboolean found = FALSE;
   for (guint i = 0; i < json_array_get_length(ps); i++) {
     JsonObject *o = json_array_get_object_element(ps, i);
-    if (g_str_equal(json_object_get_string_member(o, "id"), cid))
-      g_assert_false(json_object_get_boolean_member(o, "video"));
+    if (!g_str_equal(json_object_get_string_member(o, "id"), cid))
+      continue;
+    g_assert_false(json_object_get_boolean_member(o, "video"));
+    found = TRUE;
   }
+  g_assert_true(found);
 
   /* Outside a room there is nobody to tell. */
   Fake *waiting = connect_peer(fx);

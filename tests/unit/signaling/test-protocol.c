@@ -142,6 +142,8 @@ static void test_history(void)
   parse_fail("{\"type\":\"history\"}", VT_PROTOCOL_ERROR_MISSING_FIELD, "before_id");
   parse_fail("{\"type\":\"history\",\"before_id\":\"42\"}", VT_PROTOCOL_ERROR_WRONG_TYPE,
              "before_id");
+  parse_fail("{\"type\":\"history\",\"before_id\":null}", VT_PROTOCOL_ERROR_WRONG_TYPE,
+             "before_id");
   parse_fail("{\"type\":\"history\",\"before_id\":0}", VT_PROTOCOL_ERROR_INVALID_FIELD,
              "before_id");
   parse_fail("{\"type\":\"history\",\"before_id\":-3}", VT_PROTOCOL_ERROR_INVALID_FIELD,
